@@ -1,0 +1,45 @@
+# Orcastra: `make run` brings the whole product up on this machine, `make test` runs every test.
+# Each target is built from the small steps below; scripts/ holds their details.
+
+SWIFT_BUILD_FLAGS ?=
+SHELL := /bin/bash
+
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data
+
+## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway.
+run: deps env postgres redis build services
+
+## test: the same preparation, then every test (Swift Testing) against the real servers.
+test: deps env postgres redis test-tools build
+	./scripts/test.sh
+
+## stop: stop exactly what `make run` started.
+stop:
+	@[ -f .env ] || { echo "nothing to stop (no .env)"; exit 0; }; \
+	./scripts/services.sh stop; ./scripts/redis.sh stop; ./scripts/postgres.sh stop
+
+deps:
+	@./scripts/deps.sh
+
+env:
+	@./scripts/env.sh
+
+postgres:
+	@./scripts/postgres.sh start
+
+redis:
+	@./scripts/redis.sh start
+
+build:
+	swift build $(SWIFT_BUILD_FLAGS)
+
+services:
+	@./scripts/services.sh start
+
+# check-jsonschema ships the Compose Specification schema the compose test validates against.
+test-tools:
+	@command -v check-jsonschema >/dev/null || pip install --quiet --disable-pip-version-check check-jsonschema
+
+## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
+clean-data: stop
+	rm -rf .data .run .env

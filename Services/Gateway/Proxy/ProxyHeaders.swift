@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOHTTP1
+
+/// Which headers cross the proxy, in each direction.
+enum ProxyHeaders {
+    /// RFC 9110 §7.6.1 connection-specific headers: meaningful for one hop only.
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// Headers that claim an identity or a client address. Only the gateway may set them;
+    /// a browser-sent one (in any spelling, `X_Forwarded_User` included) is dropped.
+    static let identity: Set<String> = [
+        "authorization", "cookie", "x-api-key", "x-forwarded-user", "x-forwarded-email", "x-forwarded-groups",
+        "x-forwarded-preferred-username", "x-forwarded-access-token", "x-auth-request-user", "x-auth-request-email",
+        "x-auth-request-groups", "x-auth-request-access-token", "x-remote-user", "x-remote-groups", "remote-user",
+        "x-user", "x-user-id", "x-orcastra-user", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-real-ip", "forwarded", "cf-connecting-ip", "cf-connecting-ipv6", "true-client-ip",
+    ]
+
+    /// Normalises a header name so `X_Forwarded_User` and `x-forwarded-user` compare equal.
+    static func normalised(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// Names listed in a `Connection` header are hop-by-hop too.
+    static func connectionListed(_ value: String?) -> Set<String> {
+        Set((value ?? "").split(separator: ",").map { normalised($0.trimmingCharacters(in: .whitespaces)) })
+    }
+
+    /// Browser → API: drop hop-by-hop, identity, `Host` and `Content-Length` (the client sets
+    /// those for the new hop).
+    static func outbound(from headers: HTTPFields) -> HTTPHeaders {
+        let listed = connectionListed(headers[.connection])
+        var out = HTTPHeaders()
+        for field in headers {
+            let name = normalised(field.name.canonicalName)
+            if hopByHop.contains(name) || identity.contains(name) || listed.contains(name) || name == "host" || name == "content-length" {
+                continue
+            }
+            out.add(name: field.name.rawName, value: field.value)
+        }
+        return out
+    }
+
+    /// API → browser: drop hop-by-hop and `Content-Length` (the streamed body declares it).
+    static func inbound(from headers: HTTPHeaders) -> HTTPFields {
+        let listed = connectionListed(headers.first(name: "connection"))
+        var out = HTTPFields()
+        for (name, value) in headers {
+            let n = normalised(name)
+            guard !hopByHop.contains(n), !listed.contains(n), n != "content-length", let fieldName = HTTPField.Name(name) else { continue }
+            out.append(HTTPField(name: fieldName, value: value))
+        }
+        return out
+    }
+}

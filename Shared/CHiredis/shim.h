@@ -1,0 +1,2 @@
+/* Umbrella header for the hiredis C client (Debian: libhiredis-dev). */
+#include <hiredis/hiredis.h>

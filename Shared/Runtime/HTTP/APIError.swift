@@ -1,0 +1,51 @@
+import Hummingbird
+import NIOCore
+import OrcastraModels
+
+/// A failure we answer on purpose: a status, a stable code and a message for a person.
+///
+/// Handlers throw this (or Hummingbird's `HTTPError`, which `ErrorMiddleware` maps to the same
+/// shape); anything else becomes a 500 without internals.
+public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(self.code): \(self.message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let data = try JSONCoding.encoder.encode(ErrorBody(code: self.code, message: self.message))
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The snake_case code used when only a status is known.
+    public static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 408: "request_timeout"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 422: "unprocessable_entity"
+        case 429: "rate_limited"
+        case 502: "bad_gateway"
+        case 503: "service_unavailable"
+        case 504: "gateway_timeout"
+        default: status.code >= 500 ? "internal_error" : "error"
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OrcastraModels
+import Synchronization
+
+/// Writes one `log_type: "access"` line per request, after the response body has been sent,
+/// with the SPEC §6 access fields; echoes the request id in `X-Request-ID`.
+///
+/// It must be the outermost middleware so that it sees the final status (errors already
+/// turned into responses) and the real number of bytes written, streamed bodies included.
+public struct AccessLogMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let service: String
+    let version: String
+    let clientIP: ClientIPPolicy
+    let sink: LogSink
+    let json: Bool
+
+    public init(config: ServiceConfig, sink: LogSink) {
+        self.service = config.serviceName
+        self.version = config.version
+        self.clientIP = config.clientIP
+        self.sink = sink
+        self.json = config.jsonLogs
+    }
+
+    /// Query parameters whose values are secrets (OIDC codes, tokens) and never reach a log.
+    static let secretParameters: Set<String> = [
+        "code", "state", "token", "access_token", "id_token", "refresh_token", "id_token_hint",
+        "password", "secret", "client_secret", "api_key", "key", "session", "code_verifier", "trust_token",
+    ]
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let requestID = RequestID.resolve(request.headers[RequestID.header])
+        context.state.requestID = requestID
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+
+        let received = Counter()
+        var request = request
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }) {
+            received.add(declared)
+        } else {
+            let body = request.body
+            request.body = RequestBody(asyncSequence: body.map { buffer in
+                received.add(buffer.readableBytes)
+                return buffer
+            })
+        }
+
+        let line = PendingLine(middleware: self, request: request, context: context, start: start, received: received)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // Only reached if an error escaped ErrorMiddleware; log it, let Hummingbird answer.
+            line.emit(status: (error as? any HTTPResponseError)?.status.code ?? 500, sent: 0)
+            throw error
+        }
+        response.headers[RequestID.header] = requestID
+        let status = response.status.code
+        let sent = Counter()
+        let counted = response.body.map { buffer in
+            sent.add(buffer.readableBytes)
+            return buffer
+        }
+        response.body = ResponseBody(contentLength: response.body.contentLength) { writer in
+            do {
+                try await counted.write(writer)
+                line.emit(status: status, sent: sent.value)
+            } catch {
+                line.emit(status: status, sent: sent.value)
+                throw error
+            }
+        }
+        return response
+    }
+
+    /// Everything known when the request arrived; `emit` completes and writes the line.
+    struct PendingLine: Sendable {
+        let middleware: AccessLogMiddleware
+        let method: String
+        let path: String
+        let query: String?
+        let client: AccessLogClient
+        let state: RequestState
+        let start: ContinuousClock.Instant
+        let received: Counter
+
+        init(middleware: AccessLogMiddleware, request: Request, context: Context, start: ContinuousClock.Instant, received: Counter) {
+            self.middleware = middleware
+            self.method = request.method.rawValue
+            self.path = request.uri.path
+            self.query = AccessLogMiddleware.redacted(query: request.uri.query)
+            let resolved = middleware.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in
+                HTTPField.Name(name).flatMap { request.headers[$0] }
+            }
+            self.client = AccessLogClient(
+                ip: resolved.ip, proxyIP: resolved.proxyIP, ipSource: resolved.source, proxyTrusted: resolved.proxyTrusted,
+                userAgent: request.headers[.userAgent], origin: request.headers[.origin]
+            )
+            self.state = context.state
+            self.start = start
+            self.received = received
+        }
+
+        func emit(status: Int, sent: Int) {
+            let elapsed = ContinuousClock.now - self.start
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let entry = AccessLogEntry(
+                timestamp: Timestamp.now(), requestID: self.state.requestID, service: self.middleware.service,
+                version: self.middleware.version, method: self.method, path: self.path, queryParams: self.query,
+                statusCode: status, latencyMs: (ms * 1000).rounded() / 1000, requestSize: self.received.value,
+                responseSize: sent, user: self.state.user, client: self.client, error: self.state.error, host: .current
+            )
+            if self.middleware.json {
+                self.middleware.sink.write(json: entry)
+            } else {
+                self.middleware.sink.write(line: "\(entry.timestamp) ACCESS \(entry.method) \(entry.path) \(status) \(entry.latencyMs)ms \(sent)B rid=\(entry.requestID) ip=\(entry.client.ip ?? "-")")
+            }
+        }
+    }
+
+    /// The query string with secret parameter values replaced, or nil when there is none.
+    static func redacted(query: String?) -> String? {
+        guard let query, !query.isEmpty else { return nil }
+        return query.split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0].removingPercentEncoding?.lowercased() ?? String(parts[0]).lowercased()
+            return parts.count == 2 && Self.secretParameters.contains(name) ? "\(parts[0])=[REDACTED]" : String(pair)
+        }.joined(separator: "&")
+    }
+}
+
+/// A byte counter shared between a body stream and the line written after it.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ n: Int) { self.count.add(n, ordering: .relaxed) }
+    var value: Int { self.count.load(ordering: .relaxed) }
+}

@@ -1,0 +1,70 @@
+import OrcastraModels
+
+/// Which peers may tell us the real client address, and in which headers.
+///
+/// Forwarding headers are honoured only when the TCP peer is inside `TRUSTED_PROXY_CIDRS`;
+/// a direct connection's headers are ignored entirely, since anyone can write them.
+public struct ClientIPPolicy: Sendable {
+    public var trustedProxies: [CIDR]
+    /// Lower-cased header names, tried in order.
+    public var headers: [String]
+    /// When false, a forwarded address in a private range is not believed.
+    public var allowPrivateForwarded: Bool
+
+    public static let defaultHeaders = ["cf-connecting-ip", "true-client-ip", "cf-connecting-ipv6", "x-forwarded-for", "x-real-ip"]
+
+    public init(trustedProxies: [CIDR] = [], headers: [String] = Self.defaultHeaders, allowPrivateForwarded: Bool = true) {
+        self.trustedProxies = trustedProxies
+        self.headers = headers
+        self.allowPrivateForwarded = allowPrivateForwarded
+    }
+
+    init(settings s: Settings) throws(ConfigError) {
+        var proxies: [CIDR] = []
+        for entry in s.list("TRUSTED_PROXY_CIDRS", default: []) {
+            guard let cidr = CIDR(entry) else {
+                throw ConfigError("TRUSTED_PROXY_CIDRS", "has '\(entry)', which is not an address or CIDR range")
+            }
+            proxies.append(cidr)
+        }
+        self.init(
+            trustedProxies: proxies,
+            headers: s.list("TRUSTED_CLIENT_IP_HEADERS", default: Self.defaultHeaders).map { $0.lowercased() },
+            allowPrivateForwarded: try s.bool("ALLOW_PRIVATE_FORWARDED_IPS", default: true)
+        )
+    }
+
+    func isTrusted(_ address: IPAddress) -> Bool {
+        self.trustedProxies.contains { $0.contains(address) }
+    }
+
+    /// Resolves the client for one request from its peer address and a header lookup.
+    public func resolve(peer: String?, header: (String) -> String?) -> ResolvedClient {
+        guard let peerText = peer, let peerAddress = IPAddress(peerText) else {
+            return ResolvedClient(ip: peer, proxyIP: nil, source: "peer", proxyTrusted: false)
+        }
+        guard self.isTrusted(peerAddress) else {
+            return ResolvedClient(ip: peerAddress.description, proxyIP: nil, source: "peer", proxyTrusted: false)
+        }
+        for name in self.headers {
+            guard let value = header(name) else { continue }
+            // Walk from the right: the rightmost entries were added by our own proxies,
+            // everything left of the first untrusted hop is the client's to forge.
+            for candidate in value.split(separator: ",").reversed() {
+                guard let address = IPAddress(candidate) else { break }
+                if self.isTrusted(address) { continue }
+                if !self.allowPrivateForwarded && address.isPrivate { break }
+                return ResolvedClient(ip: address.description, proxyIP: peerAddress.description, source: name, proxyTrusted: true)
+            }
+        }
+        return ResolvedClient(ip: peerAddress.description, proxyIP: nil, source: "peer", proxyTrusted: true)
+    }
+}
+
+/// The outcome of client address resolution, as the access log records it.
+public struct ResolvedClient: Sendable, Equatable {
+    public var ip: String?
+    public var proxyIP: String?
+    public var source: String
+    public var proxyTrusted: Bool
+}

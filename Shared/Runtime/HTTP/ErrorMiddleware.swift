@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into the one JSON error shape, and records it for the access log.
+///
+/// `HTTPError` keeps its status and message (Hummingbird's decoders say which field was
+/// malformed); errors we did not mean to answer become 500 "internal_error" and are logged
+/// with the request id, never sent.
+public struct ErrorMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let apiError: APIError
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            apiError = error
+        } catch let error as HTTPError {
+            let message = error.body ?? Self.defaultMessage(error.status, request: request)
+            apiError = APIError(error.status, code: APIError.code(for: error.status), message: message, headers: error.headers)
+        } catch let error as any HTTPResponseError {
+            apiError = APIError(error.status, code: APIError.code(for: error.status), message: Self.defaultMessage(error.status, request: request))
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            apiError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
+        }
+        context.state.error = apiError.description
+        return try apiError.response(from: request, context: context)
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status, request: Request) -> String {
+        switch status.code {
+        case 404: "No route matches \(request.method) \(request.uri.path)."
+        case 405: "\(request.method) is not allowed on \(request.uri.path)."
+        case 413: "The request body is larger than this server accepts."
+        default: status.reasonPhrase
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Hummingbird
+import OrcastraModels
+
+/// One dependency probe: succeeds when the dependency answers, throws why it does not.
+public struct HealthCheck: Sendable {
+    public var name: String
+    public var probe: @Sendable () async throws -> Void
+
+    public init(name: String, probe: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.probe = probe
+    }
+
+    /// Redis answers `PING`.
+    public static func redis(_ client: RedisClient) -> HealthCheck {
+        HealthCheck(name: "redis") { _ = try await client.command("PING") }
+    }
+}
+
+/// Runs every probe concurrently, each within `timeout`, and sums them up.
+///
+/// Probes run on each call (no cached state), so the report turns back to ok as soon as a
+/// dependency is back, without a restart.
+public struct HealthMonitor: Sendable {
+    let version: String
+    let checks: [HealthCheck]
+    let timeout: Duration
+
+    public init(version: String, checks: [HealthCheck], timeout: Duration = .seconds(2)) {
+        self.version = version
+        self.checks = checks
+        self.timeout = timeout
+    }
+
+    public func report() async -> HealthReport {
+        let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
+            for check in self.checks {
+                group.addTask { (check.name, await self.run(check)) }
+            }
+            var all: [String: HealthCheckResult] = [:]
+            for await (name, result) in group { all[name] = result }
+            return all
+        }
+        let ok = results.values.allSatisfy { $0.status == .ok }
+        return HealthReport(status: ok ? .ok : .error, version: self.version, checks: results)
+    }
+
+    private func run(_ check: HealthCheck) async -> HealthCheckResult {
+        let start = ContinuousClock.now
+        let error: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    try await check.probe()
+                    return nil
+                } catch {
+                    return String(describing: error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.timeout)
+                return "no answer within \(self.timeout)"
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return HealthCheckResult(status: error == nil ? .ok : .error, latencyMs: (ms * 100).rounded() / 100, error: error)
+    }
+
+    /// Mounts `GET` at each path: 200 with the report, 503 when a check failed.
+    public func addRoutes(to router: Router<AppRequestContext>, paths: [RouterPath]) {
+        for path in paths {
+            router.get(path) { _, _ -> EditedResponse<HealthReport> in
+                let report = await self.report()
+                return EditedResponse(status: report.status == .ok ? .ok : .serviceUnavailable, response: report)
+            }
+        }
+    }
+}
+
+extension HealthReport: ResponseEncodable {}

@@ -1,0 +1,176 @@
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A small pool of hiredis connections, used from async code.
+///
+/// hiredis is blocking, so every call runs on NIO's blocking thread pool and never on an event
+/// loop. Connections are opened lazily up to `maxConnections`; one that saw an I/O error is
+/// dropped, and when a reused connection fails (Redis restarted) the idle ones are dropped too
+/// and the command is tried once more on a fresh connection, so a restart costs no failed call.
+/// It is a `Service` so that shutdown closes every connection.
+public final class RedisClient: Service, Sendable {
+    let url: RedisURL
+    let timeout: Duration
+    let maxConnections: Int
+    private let state = Mutex(PoolState())
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+
+    /// What a caller gets from the pool: a connection, or the right to open one.
+    enum Lease: Sendable {
+        case connection(RedisConnection)
+        case open
+    }
+
+    struct PoolState: ~Copyable {
+        var idle: [RedisConnection] = []
+        var opened = 0
+        var waiters: [CheckedContinuation<Lease, any Error>] = []
+        var closed = false
+    }
+
+    public init(url: RedisURL, timeout: Duration = .seconds(2), maxConnections: Int = 8,
+                threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "redis")) {
+        self.url = url
+        self.timeout = timeout
+        self.maxConnections = maxConnections
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Runs one command, e.g. `command("SET", key, value, "EX", "60")`.
+    @discardableResult
+    public func command(_ arguments: String...) async throws -> RedisValue {
+        try await self.command(arguments.map { Array($0.utf8) })
+    }
+
+    /// Runs one command with binary-safe arguments.
+    @discardableResult
+    public func command(_ arguments: [[UInt8]]) async throws -> RedisValue {
+        let lease = try await self.acquire()
+        var reused = false
+        var connection: RedisConnection
+        switch lease {
+        case .connection(let c):
+            connection = c
+            reused = true
+        case .open:
+            connection = try await self.open()
+        }
+        do {
+            let reply = try await self.run(arguments, on: connection)
+            self.release(connection)
+            return reply
+        } catch RedisError.connection(let message) where reused {
+            self.discard(connection, dropIdle: true)
+            self.logger.debug("redis connection lost, retrying once", metadata: ["error": "\(message)"])
+            connection = try await self.open(counted: false)
+            do {
+                let reply = try await self.run(arguments, on: connection)
+                self.release(connection)
+                return reply
+            } catch {
+                self.releaseOrDiscard(connection)
+                throw error
+            }
+        } catch {
+            self.releaseOrDiscard(connection)
+            throw error
+        }
+    }
+
+    /// Waits for graceful shutdown, then closes every connection and fails waiters.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        let waiters = self.state.withLock { s -> [CheckedContinuation<Lease, any Error>] in
+            s.closed = true
+            s.idle.removeAll()
+            defer { s.waiters.removeAll() }
+            return s.waiters
+        }
+        waiters.forEach { $0.resume(throwing: RedisError.closed) }
+    }
+
+    // MARK: pool mechanics
+
+    private func acquire() async throws -> Lease {
+        enum Step { case lease(Lease), wait, closed }
+        let step = self.state.withLock { s -> Step in
+            if s.closed { return .closed }
+            if let c = s.idle.popLast() { return .lease(.connection(c)) }
+            if s.opened < self.maxConnections {
+                s.opened += 1
+                return .lease(.open)
+            }
+            return .wait
+        }
+        switch step {
+        case .lease(let lease): return lease
+        case .closed: throw RedisError.closed
+        case .wait:
+            return try await withCheckedThrowingContinuation { continuation in
+                let closed = self.state.withLock { s in
+                    if !s.closed { s.waiters.append(continuation) }
+                    return s.closed
+                }
+                if closed { continuation.resume(throwing: RedisError.closed) }
+            }
+        }
+    }
+
+    /// Opens a connection in a slot already counted by `acquire` (or, for the retry, the slot
+    /// freed by the discarded connection). A failure gives the slot back.
+    private func open(counted: Bool = true) async throws -> RedisConnection {
+        if !counted { self.state.withLock { $0.opened += 1 } }
+        let url = self.url
+        let timeout = self.timeout
+        do {
+            return try await self.threadPool.runIfActive { try RedisConnection(url: url, timeout: timeout) }
+        } catch {
+            self.freeSlot()
+            throw error
+        }
+    }
+
+    private func run(_ arguments: [[UInt8]], on connection: RedisConnection) async throws -> RedisValue {
+        try await self.threadPool.runIfActive { try connection.send(arguments) }
+    }
+
+    private func release(_ connection: RedisConnection) {
+        let waiter = self.state.withLock { s -> CheckedContinuation<Lease, any Error>? in
+            if s.closed {
+                s.opened -= 1
+                return nil
+            }
+            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+            s.idle.append(connection)
+            return nil
+        }
+        waiter?.resume(returning: .connection(connection))
+    }
+
+    private func releaseOrDiscard(_ connection: RedisConnection) {
+        if connection.broken { self.discard(connection, dropIdle: false) } else { self.release(connection) }
+    }
+
+    private func discard(_ connection: RedisConnection, dropIdle: Bool) {
+        if dropIdle {
+            self.state.withLock { s in
+                s.opened -= s.idle.count
+                s.idle.removeAll()
+            }
+        }
+        self.freeSlot()
+    }
+
+    private func freeSlot() {
+        let waiter = self.state.withLock { s -> CheckedContinuation<Lease, any Error>? in
+            if !s.closed, !s.waiters.isEmpty { return s.waiters.removeFirst() }
+            s.opened -= 1
+            return nil
+        }
+        waiter?.resume(returning: .open)
+    }
+}

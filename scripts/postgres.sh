@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Starts (or stops) the project's own PostgreSQL: data in .data/postgres, run as the postgres
+# user, on LOCAL_POSTGRES_PORT; creates the orcastra role (with CREATEDB, for the tests'
+# throw-away databases) and database. Idempotent.
+. "$(dirname "$0")/common.sh"
+load_env
+PGDATA="$DATA/postgres"
+BIN=$(pg_bin)
+
+case "${1:-start}" in
+start)
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    say "initialising PostgreSQL in $PGDATA"
+    mkdir -p "$PGDATA"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
+    chmod 700 "$PGDATA"
+    as_postgres "$BIN/initdb" -D "$PGDATA" -U postgres -A trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+  fi
+  if as_postgres "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    say "PostgreSQL already running"
+  else
+    say "starting PostgreSQL on 127.0.0.1:$LOCAL_POSTGRES_PORT"
+    as_postgres "$BIN/pg_ctl" -D "$PGDATA" -w -t 60 -l "$PGDATA/server.log" \
+      -o "-p $LOCAL_POSTGRES_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  fi
+  psql_admin() { as_postgres psql -h "$PGDATA" -p "$LOCAL_POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+  if [ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='orcastra'")" ]; then
+    psql_admin -c "CREATE ROLE orcastra LOGIN CREATEDB PASSWORD '$POSTGRES_PASSWORD'"
+  else
+    psql_admin -c "ALTER ROLE orcastra LOGIN CREATEDB PASSWORD '$POSTGRES_PASSWORD'"
+  fi
+  [ -n "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='orcastra'")" ] ||
+    psql_admin -c "CREATE DATABASE orcastra OWNER orcastra"
+  ;;
+stop)
+  if [ -f "$PGDATA/PG_VERSION" ] && as_postgres "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    say "stopping PostgreSQL"
+    as_postgres "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+  fi
+  ;;
+esac
