@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "OrcastraRuntime",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             path: "Tests/Support",
             swiftSettings: swiftSettings
@@ -106,6 +107,7 @@ let package = Package(
                 "OrcastraAPI",
                 "OrcastraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/APITests",
             swiftSettings: swiftSettings

@@ -67,4 +67,11 @@ public struct ResolvedClient: Sendable, Equatable {
     public var proxyIP: String?
     public var source: String
     public var proxyTrusted: Bool
+
+    public init(ip: String?, proxyIP: String?, source: String, proxyTrusted: Bool) {
+        self.ip = ip
+        self.proxyIP = proxyIP
+        self.source = source
+        self.proxyTrusted = proxyTrusted
+    }
 }

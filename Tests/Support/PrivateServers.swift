@@ -1,0 +1,83 @@
+import Foundation
+import OrcastraRuntime
+
+/// A Redis server of the test's own, for tests that stop and restart it.
+public final class PrivateRedis: @unchecked Sendable {
+    public let port: Int
+    private var pid: pid_t?
+    private let directory: URL
+
+    public init() throws {
+        self.port = try Command.freePort()
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("orc-redis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+    }
+
+    public var url: RedisURL { RedisURL(host: "127.0.0.1", port: self.port) }
+
+    public func start() async throws {
+        self.pid = try Command.spawn(try Command.which("redis-server"), [
+            "--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.directory.path,
+        ])
+        try await Command.waitUntil(.seconds(10), "redis-server listening on \(self.port)") { Command.isListening(self.port) }
+    }
+
+    public func stop() {
+        guard let pid else { return }
+        kill(pid, SIGTERM)
+        Command.wait(pid)
+        self.pid = nil
+    }
+
+    deinit {
+        self.stop()
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+}
+
+/// A PostgreSQL cluster of the test's own (initdb in a temporary folder, trust auth on
+/// loopback), for tests that stop and restart the database under a running API.
+public final class PrivatePostgres: @unchecked Sendable {
+    public let port: Int
+    private let directory: URL
+    private let bin: URL
+
+    public init() throws {
+        self.port = try Command.freePort()
+        self.bin = try TestEnvironment.postgresBin()
+        self.directory = URL(fileURLWithPath: "/tmp/orc-pg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try self.checked(Command.run("/bin/chown", ["postgres:postgres", self.directory.path])) }
+        try self.checked(self.asPostgres("initdb", ["-D", self.directory.path, "-U", "postgres", "-A", "trust", "-E", "UTF8"]))
+    }
+
+    public var url: DatabaseURL { DatabaseURL(host: "127.0.0.1", port: self.port, user: "postgres", password: nil, database: "postgres") }
+
+    public func start() throws {
+        try self.checked(self.asPostgres("pg_ctl", [
+            "-D", self.directory.path, "-w", "-t", "30", "-l", self.directory.path + "/server.log",
+            "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1", "start",
+        ]))
+    }
+
+    public func stop() throws {
+        try self.checked(self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "fast", "-w", "stop"]))
+    }
+
+    deinit {
+        _ = try? self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    private func asPostgres(_ tool: String, _ arguments: [String]) throws -> Command.Result {
+        let path = self.bin.appendingPathComponent(tool).path
+        if getuid() == 0 {
+            return try Command.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
+        }
+        return try Command.run(path, arguments)
+    }
+
+    private func checked(_ result: Command.Result) throws {
+        guard result.status == 0 else { throw MissingService("PostgreSQL test cluster: \(result.error)\(result.output)") }
+    }
+}
