@@ -36,9 +36,10 @@ build:
 services:
 	@./scripts/services.sh start
 
-# check-jsonschema ships the Compose Specification schema the compose test validates against.
+# check-jsonschema ships the Compose Specification schema the compose test validates against;
+# it goes into a project-local virtualenv (Debian 12 refuses system-wide pip installs).
 test-tools:
-	@command -v check-jsonschema >/dev/null || pip install --quiet --disable-pip-version-check check-jsonschema
+	@[ -x .data/venv/bin/check-jsonschema ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema; }
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop

@@ -119,13 +119,20 @@ let package = Package(
                 "OrcastraAPI",
                 "OrcastraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/GatewayTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["OrcastraTestSupport"],
+            dependencies: [
+                "OrcastraTestSupport",
+                "OrcastraModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/IntegrationTests",
             swiftSettings: swiftSettings
         ),

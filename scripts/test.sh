@@ -8,5 +8,19 @@ export TEST_DATABASE_URL="$DATABASE_URL"
 export TEST_REDIS_URL="$REDIS_URL"
 export ORCASTRA_BIN_DIR="$ROOT/.build/debug"
 export PG_BIN="$(pg_bin)"
+export CHECK_JSONSCHEMA="$DATA/venv/bin/check-jsonschema"
 cd "$ROOT"
-swift test $SWIFT_BUILD_FLAGS "$@"
+log="$DATA/logs/test.log"
+mkdir -p "$(dirname "$log")"
+set +e
+swift test ${SWIFT_BUILD_FLAGS:-} "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain summary line from Swift Testing's own closing line.
+summary=$(grep -E '^. Test run with [0-9]+ tests? ' "$log" | tail -1)
+total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.* with ([0-9]+) issues?.*/\1/p' <<<"$summary")
+if [ -n "$total" ]; then
+  if [ "$status" = 0 ]; then echo "swift-testing: $total passed, 0 failed"; else echo "swift-testing: failed with ${failed:-some} issues in $total tests"; fi
+fi
+exit "$status"

@@ -42,7 +42,8 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
 func buildRouter(
     config: GatewayConfig, sink: LogSink, http: HTTPClient, templates: MustacheLibrary, publicFolder: String, health: HealthMonitor
 ) -> Router<AppRequestContext> {
-    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink)
+    // Proxied bodies stream through untouched; the API applies its own limit.
+    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix])
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))
     health.addRoutes(to: router, paths: ["/health", "/healthz"])
     PagesController(templates: templates, version: config.service.version).addRoutes(to: router)

@@ -15,6 +15,9 @@ struct APIProxy {
     let apiURL: String
     let clientIP: ClientIPPolicy
 
+    /// Everything under this path belongs to the API.
+    static let prefix = "/api/v1/"
+
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
 
     func addRoutes(to router: Router<AppRequestContext>) {
