@@ -43,4 +43,5 @@ test-tools:
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop
+	@if [ -L .data/postgres ]; then rm -rf "$$(readlink -f .data/postgres)"; fi
 	rm -rf .data .run .env

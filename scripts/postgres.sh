@@ -7,12 +7,22 @@ load_env
 PGDATA="$DATA/postgres"
 BIN=$(pg_bin)
 
+# The postgres user must be able to reach the data folder. When the checkout lives where it
+# cannot (under /root, say), the data goes to /var/lib/orcastra/<checkout hash> and
+# .data/postgres points there.
+if [ "$(id -u)" = 0 ] && [ ! -L "$PGDATA" ] && [ ! -d "$PGDATA" ] && ! runuser -u postgres -- test -x "$DATA"; then
+  outside="/var/lib/orcastra/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)/postgres"
+  mkdir -p "$outside"
+  ln -s "$outside" "$PGDATA"
+fi
+[ -L "$PGDATA" ] && PGDATA=$(readlink -f "$PGDATA")
+
 case "${1:-start}" in
 start)
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
     say "initialising PostgreSQL in $PGDATA"
     mkdir -p "$PGDATA"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGDATA"; fi
     chmod 700 "$PGDATA"
     as_postgres "$BIN/initdb" -D "$PGDATA" -U postgres -A trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
   fi
