@@ -9,16 +9,22 @@ password="${REDIS_URL#redis://:}"; password="${password%%@*}"
 case "${1:-start}" in
 start)
   if pid_alive "$PIDFILE"; then say "Redis already running"; exit 0; fi
+  port_in_use "$LOCAL_REDIS_PORT" && die "port $LOCAL_REDIS_PORT is taken by another process; stop it or change LOCAL_REDIS_PORT and REDIS_URL in .env"
   say "starting Redis on 127.0.0.1:$LOCAL_REDIS_PORT"
   mkdir -p "$DATA/redis"
   # The password goes through stdin so that it never shows in the process list.
   printf 'requirepass %s\n' "$password" | redis-server - --port "$LOCAL_REDIS_PORT" --bind 127.0.0.1 \
-    --dir "$DATA/redis" --daemonize yes --pidfile "$PIDFILE" --logfile "$DATA/redis/redis.log" --save ""
-  for _ in $(seq 1 50); do port_in_use "$LOCAL_REDIS_PORT" && exit 0; sleep 0.1; done
+    --dir "$DATA/redis" --daemonize yes --pidfile "$PIDFILE" --logfile "$DATA/redis/redis.log" --save "" >/dev/null
+  for _ in $(seq 1 50); do pid_alive "$PIDFILE" && port_in_use "$LOCAL_REDIS_PORT" && exit 0; sleep 0.1; done
   die "Redis did not start; see $DATA/redis/redis.log"
   ;;
 stop)
-  if pid_alive "$PIDFILE"; then say "stopping Redis"; kill "$(cat "$PIDFILE")"; fi
+  if pid_alive "$PIDFILE"; then
+    say "stopping Redis"
+    pid=$(cat "$PIDFILE")
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -f "$PIDFILE"
   ;;
 esac

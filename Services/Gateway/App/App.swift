@@ -1,16 +1,9 @@
-import Hummingbird
 import OrcastraRuntime
 
-/// `orcastra-gateway`: reads configuration, then hands over to `buildApplication`.
+/// `orcastra-gateway`: everything happens in `buildApplication`; `Startup` runs it.
 @main
 struct App {
     static func main() async throws {
-        let application: any ApplicationProtocol
-        do {
-            application = try await buildApplication(reader: try await Environment.reader())
-        } catch let error as ConfigError {
-            Startup.fail(error)
-        }
-        try await application.runService()
+        try await Startup.run { try await buildApplication(reader: $0) }
     }
 }

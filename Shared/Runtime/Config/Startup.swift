@@ -1,8 +1,23 @@
+import Configuration
 import Foundation
+import Hummingbird
 
-/// What a service does when it cannot start: one line on stderr naming the problem, exit 78
-/// (EX_CONFIG), so supervisors and `make run` see a configuration fault rather than a crash.
+/// How a service starts: configuration from the environment and `.env`, then the application
+/// built from it, run until SIGTERM or SIGINT (graceful shutdown, exit 0).
+///
+/// A configuration error ends the process with one line on stderr naming the problem and exit
+/// 78 (EX_CONFIG), so supervisors and `make run` see a configuration fault rather than a crash.
 public enum Startup {
+    public static func run<App: ApplicationProtocol>(_ build: @Sendable (ConfigReader) async throws -> App) async throws {
+        let application: App
+        do {
+            application = try await build(try await Environment.reader())
+        } catch let error as ConfigError {
+            fail(error)
+        }
+        try await application.runService()
+    }
+
     public static func fail(_ error: ConfigError) -> Never {
         FileHandle.standardError.write(Data((error.description + "\n").utf8))
         exit(78)
