@@ -33,8 +33,17 @@ public struct TestDatabase: Sendable {
             environment: ["PGPASSWORD": target.password ?? "", "PATH": "/usr/bin:/bin"]
         )
         guard result.status == 0 else {
-            throw MissingService("PostgreSQL at \(target.host):\(target.port) refused `\(statement.prefix(60))`: \(result.error.trimmingCharacters(in: .whitespacesAndNewlines)) — is `make test`'s PostgreSQL running?")
+            let message = result.error.trimmingCharacters(in: .whitespacesAndNewlines)
+            if message.contains("could not connect") || message.contains("Connection refused") {
+                throw MissingService("PostgreSQL at \(target.host):\(target.port) is not reachable (\(message)); run `make test`, which starts it")
+            }
+            throw SQLFailure(description: "`\(statement.prefix(80))` failed: \(message)")
         }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// A statement a test ran through psql failed.
+public struct SQLFailure: Error, CustomStringConvertible {
+    public let description: String
 }
