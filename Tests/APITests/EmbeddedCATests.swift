@@ -15,25 +15,13 @@ import X509
 struct EmbeddedCATests {
     static let cipher = try! SecretCipher(masterKey: "0123456789abcdef0123456789abcdef-ca-test-key")
 
-    func withDatabase(_ body: @Sendable (PostgresClient, TestDatabase) async throws -> Void) async throws {
-        let db = try TestDatabase.create()
-        defer { db.drop() }
-        let client = PostgresClient(configuration: db.url.clientConfiguration())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await Migrations.bundled.apply(client: client, logger: Logger(label: "ca-test"))
-            try await body(client, db)
-        }
-    }
-
     static func load(_ client: PostgresClient) async throws -> EmbeddedCertificateAuthority {
         try await EmbeddedCertificateAuthority.load(client: client, cipher: Self.cipher, logger: Logger(label: "ca-test"))
     }
 
     @Test("created once, on first start, even when two processes start together; keys sealed at rest")
     func createdOnce() async throws {
-        try await self.withDatabase { client, db in
+        try await withMigratedDatabase { client, db in
             let (a, b) = try await (Self.load(client), Self.load(client))
             #expect(a.root == b.root)
             #expect(a.issuer.certificate == b.issuer.certificate)
@@ -49,7 +37,7 @@ struct EmbeddedCATests {
 
     @Test("an issued client certificate chains to the root with the requested SANs and TTL")
     func issueAndVerify() async throws {
-        try await self.withDatabase { client, _ in
+        try await withMigratedDatabase { client, _ in
             let ca = try await Self.load(client)
             let request = try CertificateRequest(commonName: "orcastra-cluster-lab", sans: ["lab.example.net", "127.0.0.1", "::1"], ttl: .seconds(72 * 3600))
             let issued = try await ca.issue(request)
@@ -104,7 +92,7 @@ struct EmbeddedCATests {
 
     @Test("issued certificates are listed newest first; revocation is recorded once")
     func listAndRevoke() async throws {
-        try await self.withDatabase { client, _ in
+        try await withMigratedDatabase { client, _ in
             let ca = try await Self.load(client)
             let first = try await ca.issue(try CertificateRequest(commonName: "one", ttl: .seconds(3600)))
             let second = try await ca.issue(try CertificateRequest(commonName: "two", sans: ["two.local"], ttl: .seconds(3600), usage: .server))

@@ -15,15 +15,8 @@ struct EmbeddedSecretStoreTests {
 
     /// A fresh database with the migrations applied, and a store on it.
     func withStore(key: String = Self.key, _ body: @Sendable (EmbeddedSecretStore, TestDatabase) async throws -> Void) async throws {
-        let db = try TestDatabase.create()
-        defer { db.drop() }
-        let client = PostgresClient(configuration: db.url.clientConfiguration())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let logger = Logger(label: "secrets-test")
-            try await Migrations.bundled.apply(client: client, logger: logger)
-            try await body(EmbeddedSecretStore(client: client, cipher: try SecretCipher(masterKey: key), logger: logger), db)
+        try await withMigratedDatabase { client, db in
+            try await body(EmbeddedSecretStore(client: client, cipher: try SecretCipher(masterKey: key), logger: Logger(label: "secrets-test")), db)
         }
     }
 

@@ -11,16 +11,6 @@ import Testing
 struct MigrationTests {
     static let logger = Logger(label: "migration-test")
 
-    /// Runs `body` with a running pool on `url`.
-    func withClient<R: Sendable>(_ url: DatabaseURL, _ body: @Sendable (PostgresClient) async throws -> R) async throws -> R {
-        let client = PostgresClient(configuration: url.clientConfiguration())
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
-    }
-
     static let sample = Migrations(files: [
         .init(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (id int); INSERT INTO a VALUES (1);", checksum: "c1"),
         .init(version: 2, name: "0002_b.sql", sql: "CREATE TABLE b (id int);\n-- trailing comment\n", checksum: "c2"),
@@ -32,7 +22,7 @@ struct MigrationTests {
         defer { db.drop() }
         let migrations = try Migrations.bundled
         #expect(!migrations.files.isEmpty)
-        try await self.withClient(db.url) { client in
+        try await withPostgresClient(db.url) { client in
             let first = try await migrations.apply(client: client, logger: Self.logger)
             #expect(first == migrations.files.map(\.version))
             let second = try await migrations.apply(client: client, logger: Self.logger)
@@ -49,7 +39,7 @@ struct MigrationTests {
         // Two separate pools stand for two processes; the advisory lock must serialise them.
         let results = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<2 {
-                group.addTask { try await self.withClient(db.url) { try await Self.sample.apply(client: $0, logger: Self.logger) } }
+                group.addTask { try await withPostgresClient(db.url) { try await Self.sample.apply(client: $0, logger: Self.logger) } }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -67,7 +57,7 @@ struct MigrationTests {
             .init(version: 2, name: "0002_bad.sql", sql: "CREATE TABLE oops (id nosuchtype);", checksum: "y"),
         ])
         await #expect(throws: PSQLError.self) {
-            try await self.withClient(db.url) { try await broken.apply(client: $0, logger: Self.logger) }
+            try await withPostgresClient(db.url) { try await broken.apply(client: $0, logger: Self.logger) }
         }
         #expect(try db.sql("SELECT to_regclass('fine') IS NULL AND to_regclass('schema_migrations') IS NULL") == "t")
     }
@@ -76,7 +66,7 @@ struct MigrationTests {
     func edited() async throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
-        try await self.withClient(db.url) { client in
+        try await withPostgresClient(db.url) { client in
             try await Self.sample.apply(client: client, logger: Self.logger)
             var files = Self.sample.files
             files[0].checksum = "changed"
