@@ -19,6 +19,12 @@ struct EmbeddedCATests {
         try await EmbeddedCertificateAuthority.load(client: client, cipher: Self.cipher, logger: Logger(label: "ca-test"))
     }
 
+    @Test("the CertificateAuthority contract", arguments: CertificateAuthorityContract.cases.map(\.0))
+    func contract(name: String) async throws {
+        let run = try #require(CertificateAuthorityContract.cases.first { $0.0 == name }?.1)
+        try await withMigratedDatabase { client, _ in try await run(Self.load(client)) }
+    }
+
     @Test("created once, on first start, even when two processes start together; keys sealed at rest")
     func createdOnce() async throws {
         try await withMigratedDatabase { client, db in

@@ -3,6 +3,8 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
+@testable import OrcastraAPI
+
 /// A Vault-API-compatible test server, because Vault itself cannot run here.
 ///
 /// It follows the documented shapes of the parts Orcastra uses — HashiCorp's API docs for
@@ -26,10 +28,18 @@ final class FakeVault: Sendable {
         var delay: Duration = .zero
         var denied: [String] = []
         var secrets: [String: [Version]] = [:]
+        /// serial → (certificate PEM, revocation time or 0)
+        var certificates: [String: (String, Int)] = [:]
     }
+
+    /// The PKI engine's CA: a root and the intermediate mounted at `pki_int`.
+    let root: CertificateBuilder.Signer
+    let intermediate: CertificateBuilder.Signer
 
     init(token: String = "test-root-token") {
         self.token = token
+        self.root = try! CertificateBuilder.root(commonName: "Fake Vault Root", years: 2)
+        self.intermediate = try! CertificateBuilder.intermediate(commonName: "Fake Vault Intermediate", years: 1, issuer: self.root)
     }
 
     var mode: Mode {
@@ -48,7 +58,14 @@ final class FakeVault: Sendable {
         router.get("/v1/sys/health") { _, _ in try await self.health() }
         for method in [HTTPRequest.Method.get, .post, .put, .delete, HTTPRequest.Method("LIST")!] {
             router.on("/v1/secret/**", method: method) { request, context in
-                try await self.kv(request, path: context.parameters.getCatchAll().joined(separator: "/"))
+                let path = context.parameters.getCatchAll().joined(separator: "/")
+                if let refused = try await self.gate(request, "secret/" + path) { return refused }
+                return try await self.kv(request, path: path)
+            }
+            router.on("/v1/pki_int/**", method: method) { request, context in
+                let path = context.parameters.getCatchAll().joined(separator: "/")
+                if let refused = try await self.gate(request, "pki_int/" + path) { return refused }
+                return try await self.pki(request, path: path)
             }
         }
         return router
@@ -66,13 +83,68 @@ final class FakeVault: Sendable {
         return Self.json(status, ["initialized": initialized, "sealed": sealed, "standby": standby, "version": "1.15.0"])
     }
 
-    private func kv(_ request: Request, path: String) async throws -> Response {
+    /// What Vault checks before any engine sees the request: delay, seal, token, policy.
+    private func gate(_ request: Request, _ fullPath: String) async throws -> Response? {
         try await Task.sleep(for: self.state.withLock { $0.delay })
         if self.mode == .sealed || self.mode == .uninitialized { return Self.errors(.serviceUnavailable, ["Vault is sealed"]) }
         guard request.headers[HTTPField.Name("X-Vault-Token")!] == self.token else { return Self.errors(.forbidden, ["permission denied"]) }
-        if self.state.withLock({ s in s.denied.contains { ("secret/" + path).hasPrefix($0) } }) {
+        if self.state.withLock({ s in s.denied.contains { fullPath.hasPrefix($0) } }) {
             return Self.errors(.forbidden, ["1 error occurred:\n\t* permission denied\n\n"])
         }
+        return nil
+    }
+
+    /// PKI engine: issue with a role, list, read one certificate or the CA, revoke.
+    private func pki(_ request: Request, path: String) async throws -> Response {
+        let isList = request.method.rawValue == "LIST" || request.uri.queryParameters["list"] == "true"
+        if path.hasPrefix("issue/"), request.method == .post || request.method == .put {
+            guard path == "issue/lxd" else { return Self.errors(.badRequest, ["unknown role: \(path.dropFirst(6))"]) }
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            let sans = ((json["alt_names"] as? String) ?? "").split(separator: ",").map(String.init)
+                + ((json["ip_sans"] as? String) ?? "").split(separator: ",").map(String.init)
+            let seconds = Int(((json["ttl"] as? String) ?? "3600s").dropLast()) ?? 3600
+            guard let cn = json["common_name"] as? String,
+                  let certRequest = try? CertificateRequest(commonName: cn, sans: sans, ttl: .seconds(seconds)) else {
+                return Self.errors(.badRequest, ["invalid request"])
+            }
+            let (leaf, key) = try CertificateBuilder.leaf(certRequest, issuer: self.intermediate)
+            let serial = CertificateBuilder.serial(leaf)
+            let pem = try leaf.serializeAsPEM().pemString
+            self.state.withLock { $0.certificates[serial] = (pem, 0) }
+            let chain = [try self.intermediate.certificate.serializeAsPEM().pemString, try self.root.certificate.serializeAsPEM().pemString]
+            return Self.json(.ok, ["data": [
+                "certificate": pem, "issuing_ca": chain[0], "ca_chain": chain, "private_key": key.pemRepresentation,
+                "private_key_type": "ec", "serial_number": serial, "expiration": Int(leaf.notValidAfter.timeIntervalSince1970),
+            ]])
+        }
+        if path == "certs", isList {
+            let keys = self.state.withLock { Array($0.certificates.keys) }.sorted()
+            return keys.isEmpty ? Self.errors(.notFound, []) : Self.json(.ok, ["data": ["keys": keys]])
+        }
+        if path == "cert/ca", request.method == .get {
+            return Self.json(.ok, ["data": ["certificate": try self.intermediate.certificate.serializeAsPEM().pemString]])
+        }
+        if path.hasPrefix("cert/"), request.method == .get {
+            guard let (pem, revoked) = self.state.withLock({ $0.certificates[String(path.dropFirst(5))] }) else {
+                return Self.errors(.notFound, [])
+            }
+            return Self.json(.ok, ["data": ["certificate": pem, "revocation_time": revoked]])
+        }
+        if path == "revoke", request.method == .post {
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            let serial = json["serial_number"] as? String ?? ""
+            let now = Int(Date().timeIntervalSince1970)
+            let found = self.state.withLock { s -> Bool in
+                guard let (pem, revoked) = s.certificates[serial] else { return false }
+                s.certificates[serial] = (pem, revoked > 0 ? revoked : now)
+                return true
+            }
+            return found ? Self.json(.ok, ["data": ["revocation_time": now]]) : Self.errors(.badRequest, ["certificate with serial \(serial) not found"])
+        }
+        return Self.errors(.methodNotAllowed, ["unsupported operation"])
+    }
+
+    private func kv(_ request: Request, path: String) async throws -> Response {
         let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return Self.errors(.notFound, []) }
         let (kind, key) = (parts[0], parts[1])

@@ -105,6 +105,33 @@ struct VaultSecretStoreTests {
         }
     }
 
+    @Test("the CertificateAuthority contract on Vault's PKI engine", arguments: CertificateAuthorityContract.cases.map(\.0))
+    func caContract(name: String) async throws {
+        let run = try #require(CertificateAuthorityContract.cases.first { $0.0 == name }?.1)
+        try await self.withVault { store, _ async throws in
+            try await run(VaultCertificateAuthority(vault: store.vault, store: store, role: "lxd"))
+        }
+    }
+
+    @Test("Vault keeps no issued key, so it is stored in KV beside the certificate")
+    func issuedKeyStored() async throws {
+        try await self.withVault { store, _ async throws in
+            let ca = VaultCertificateAuthority(vault: store.vault, store: store, role: "lxd")
+            let issued = try await ca.issue(try CertificateRequest(commonName: "keep-my-key", ttl: .seconds(3600)))
+            let kept = try #require(try await store.read(try VaultCertificateAuthority.keyPath(issued.serial)))
+            #expect(kept.data["private_key"] == issued.privateKeyPEM)
+            #expect(kept.data["certificate"] == issued.certificatePEM)
+        }
+    }
+
+    @Test("an unknown PKI role is an error, not a crash")
+    func unknownRole() async throws {
+        try await self.withVault { store, _ async throws in
+            let ca = VaultCertificateAuthority(vault: store.vault, store: store, role: "nope")
+            await #expect(throws: SecretStoreError.self) { try await ca.issue(try CertificateRequest(commonName: "x", ttl: .seconds(3600))) }
+        }
+    }
+
     @Test("Vault's nanosecond timestamps are read")
     func timestamps() {
         let date = VaultSecretStore.date("2018-03-22T02:24:06.945319214Z")
