@@ -17,10 +17,13 @@ func withPostgresClient<R: Sendable>(_ url: DatabaseURL, _ body: @Sendable (Post
 
 /// A fresh database with the shipped migrations applied, dropped afterwards.
 func withMigratedDatabase(_ body: @Sendable (PostgresClient, TestDatabase) async throws -> Void) async throws {
-    let db = try TestDatabase.create()
+    let db = try await TestDatabase.create()
     defer { db.drop() }
     try await withPostgresClient(db.url) { client in
         try await Migrations.bundled.apply(client: client, logger: Logger(label: "test-migrations"))
         try await body(client, db)
     }
 }
+
+/// A master key for the embedded secret store in tests.
+let testMasterKey = "test-master-key-0123456789abcdef0123456789"

@@ -31,8 +31,8 @@ struct EmbeddedCATests {
             let (a, b) = try await (Self.load(client), Self.load(client))
             #expect(a.root == b.root)
             #expect(a.issuer.certificate == b.issuer.certificate)
-            #expect(try db.sql("SELECT count(*) FROM ca_keys") == "2")
-            #expect(try db.sql("SELECT count(*) FROM ca_keys WHERE position('PRIVATE KEY'::bytea in key_ciphertext) > 0") == "0")
+            #expect(try await db.sql("SELECT count(*) FROM ca_keys") == "2")
+            #expect(try await db.sql("SELECT count(*) FROM ca_keys WHERE position('PRIVATE KEY'::bytea in key_ciphertext) > 0") == "0")
             let again = try await Self.load(client)
             #expect(again.root == a.root)
             let info = try await again.info()
@@ -79,7 +79,7 @@ struct EmbeddedCATests {
             try issued.chainPEM[1].write(to: dir.appendingPathComponent("root.pem"), atomically: true, encoding: .utf8)
             try issued.chainPEM[0].write(to: dir.appendingPathComponent("int.pem"), atomically: true, encoding: .utf8)
             try issued.certificatePEM.write(to: dir.appendingPathComponent("leaf.pem"), atomically: true, encoding: .utf8)
-            let openssl = try Command.run(try Command.which("openssl"), [
+            let openssl = try await Command.run(try Command.which("openssl"), [
                 "verify", "-purpose", "sslclient", "-CAfile", dir.appendingPathComponent("root.pem").path,
                 "-untrusted", dir.appendingPathComponent("int.pem").path, dir.appendingPathComponent("leaf.pem").path,
             ])
@@ -88,7 +88,7 @@ struct EmbeddedCATests {
             // A certificate from another CA does not pass the same check.
             let stranger = try CertificateBuilder.root(commonName: "Stranger", years: 1)
             try stranger.certificate.serializeAsPEM().pemString.write(to: dir.appendingPathComponent("root.pem"), atomically: true, encoding: .utf8)
-            let rejected = try Command.run(try Command.which("openssl"), [
+            let rejected = try await Command.run(try Command.which("openssl"), [
                 "verify", "-CAfile", dir.appendingPathComponent("root.pem").path,
                 "-untrusted", dir.appendingPathComponent("int.pem").path, dir.appendingPathComponent("leaf.pem").path,
             ])

@@ -30,10 +30,10 @@ struct EmbeddedSecretStoreTests {
     func encryptedAtRest() async throws {
         try await self.withStore { store, db in
             try await store.write(try SecretPath("orcastra/app"), data: ["password": "plain-text-marker"], cas: nil)
-            let hex = try db.sql("SELECT encode(ciphertext, 'hex') FROM secret_versions WHERE path = 'orcastra/app'")
+            let hex = try await db.sql("SELECT encode(ciphertext, 'hex') FROM secret_versions WHERE path = 'orcastra/app'")
             #expect(!hex.isEmpty)
             #expect(!hex.contains(Data("plain-text-marker".utf8).map { String(format: "%02x", $0) }.joined()))
-            #expect(try db.sql("SELECT key_id FROM secret_versions") == store.cipher.keyID)
+            #expect(try await db.sql("SELECT key_id FROM secret_versions") == store.cipher.keyID)
         }
     }
 
@@ -42,7 +42,7 @@ struct EmbeddedSecretStoreTests {
         try await self.withStore { store, db in
             let p = try SecretPath("clusters/c1")
             try await store.write(p, data: ["key": "value"], cas: nil)
-            try db.sql("UPDATE secret_versions SET ciphertext = set_byte(ciphertext, 20, get_byte(ciphertext, 20) # 1) WHERE path = 'clusters/c1'")
+            try await db.sql("UPDATE secret_versions SET ciphertext = set_byte(ciphertext, 20, get_byte(ciphertext, 20) # 1) WHERE path = 'clusters/c1'")
             await #expect(throws: SecretStoreError.corrupted(path: "clusters/c1")) { try await store.read(p) }
         }
     }
@@ -52,7 +52,7 @@ struct EmbeddedSecretStoreTests {
         try await self.withStore { store, db in
             try await store.write(try SecretPath("clusters/a"), data: ["who": "a"], cas: nil)
             try await store.write(try SecretPath("clusters/b"), data: ["who": "b"], cas: nil)
-            try db.sql("UPDATE secret_versions SET ciphertext = (SELECT ciphertext FROM secret_versions WHERE path = 'clusters/a') WHERE path = 'clusters/b'")
+            try await db.sql("UPDATE secret_versions SET ciphertext = (SELECT ciphertext FROM secret_versions WHERE path = 'clusters/a') WHERE path = 'clusters/b'")
             await #expect(throws: SecretStoreError.corrupted(path: "clusters/b")) { try await store.read(try SecretPath("clusters/b")) }
             #expect(try await store.read(try SecretPath("clusters/a"))?.data == ["who": "a"])
         }

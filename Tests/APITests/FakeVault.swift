@@ -27,6 +27,8 @@ final class FakeVault: Sendable {
         var mode = Mode.active
         var delay: Duration = .zero
         var denied: [String] = []
+        /// Requests that got past the delay, i.e. were answered.
+        var answered = 0
         var secrets: [String: [Version]] = [:]
         /// serial → (certificate PEM, revocation time or 0)
         var certificates: [String: (String, Int)] = [:]
@@ -46,6 +48,9 @@ final class FakeVault: Sendable {
         get { self.state.withLock { $0.mode } }
         set { self.state.withLock { $0.mode = newValue } }
     }
+
+    /// How many requests were answered (after any delay).
+    var answered: Int { self.state.withLock { $0.answered } }
 
     /// Every answer waits this long first (for client timeouts).
     func setDelay(_ delay: Duration) { self.state.withLock { $0.delay = delay } }
@@ -86,6 +91,7 @@ final class FakeVault: Sendable {
     /// What Vault checks before any engine sees the request: delay, seal, token, policy.
     private func gate(_ request: Request, _ fullPath: String) async throws -> Response? {
         try await Task.sleep(for: self.state.withLock { $0.delay })
+        self.state.withLock { $0.answered += 1 }
         if self.mode == .sealed || self.mode == .uninitialized { return Self.errors(.serviceUnavailable, ["Vault is sealed"]) }
         guard request.headers[HTTPField.Name("X-Vault-Token")!] == self.token else { return Self.errors(.forbidden, ["permission denied"]) }
         if self.state.withLock({ s in s.denied.contains { fullPath.hasPrefix($0) } }) {

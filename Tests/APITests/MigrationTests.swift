@@ -18,7 +18,7 @@ struct MigrationTests {
 
     @Test("the shipped migrations apply, and a second run applies nothing")
     func idempotent() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         let migrations = try Migrations.bundled
         #expect(!migrations.files.isEmpty)
@@ -28,13 +28,13 @@ struct MigrationTests {
             let second = try await migrations.apply(client: client, logger: Self.logger)
             #expect(second.isEmpty)
         }
-        #expect(try db.sql("SELECT count(*) FROM schema_migrations") == String(migrations.files.count))
-        #expect(try db.sql("SELECT to_regclass('app_settings') IS NOT NULL") == "t")
+        #expect(try await db.sql("SELECT count(*) FROM schema_migrations") == String(migrations.files.count))
+        #expect(try await db.sql("SELECT to_regclass('app_settings') IS NOT NULL") == "t")
     }
 
     @Test("two API processes migrating at once: exactly one applies each file")
     func concurrent() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         // Two separate pools stand for two processes; the advisory lock must serialise them.
         let results = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -44,13 +44,13 @@ struct MigrationTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.flatMap { $0 }.sorted() == [1, 2])
-        #expect(try db.sql("SELECT count(*) FROM a") == "1")
-        #expect(try db.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == "1,2")
+        #expect(try await db.sql("SELECT count(*) FROM a") == "1")
+        #expect(try await db.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == "1,2")
     }
 
     @Test("a failing migration leaves nothing behind")
     func atomic() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         let broken = Migrations(files: [
             .init(version: 1, name: "0001_ok.sql", sql: "CREATE TABLE fine (id int);", checksum: "x"),
@@ -59,12 +59,12 @@ struct MigrationTests {
         await #expect(throws: PSQLError.self) {
             try await withPostgresClient(db.url) { try await broken.apply(client: $0, logger: Self.logger) }
         }
-        #expect(try db.sql("SELECT to_regclass('fine') IS NULL AND to_regclass('schema_migrations') IS NULL") == "t")
+        #expect(try await db.sql("SELECT to_regclass('fine') IS NULL AND to_regclass('schema_migrations') IS NULL") == "t")
     }
 
     @Test("an applied file that was edited stops start-up")
     func edited() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         try await withPostgresClient(db.url) { client in
             try await Self.sample.apply(client: client, logger: Self.logger)

@@ -30,7 +30,7 @@ struct OpenAPITests {
     @Test("every route is documented and every documented operation is routed")
     func inStep() throws {
         let db = DatabaseURL(host: "unused", user: "u", password: nil, database: "d")
-        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db)
+        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db, secrets: .embedded(masterKey: testMasterKey))
         let router = buildRouter(config: config, sink: LogSink(.memory), health: HealthMonitor(version: "t", checks: []))
         let routed = Set(router.routes.map { "\($0.method) \(Self.openAPIPath($0.path.description))" })
         let documented = try Self.documentOperations()
@@ -41,9 +41,9 @@ struct OpenAPITests {
 
     @Test("the document is served as OpenAPI 3.1 JSON")
     func served() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
-        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api", redis: try TestEnvironment.redisURL()), database: db.url)
+        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api", redis: try TestEnvironment.redisURL()), database: db.url, secrets: .embedded(masterKey: testMasterKey))
         try await buildApplication(config: config, sink: LogSink(.memory)).test(.router) { client in
             try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response async throws in
                 #expect(response.status == .ok)

@@ -8,7 +8,7 @@ import Testing
 @Suite("SSH public keys")
 struct SSHPublicKeyTests {
     /// Generates a key with ssh-keygen and returns its public line and `ssh-keygen -l` output.
-    static func generate(_ type: String, bits: Int?) throws -> (line: String, listing: String) {
+    static func generate(_ type: String, bits: Int?) async throws -> (line: String, listing: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orc-ssh-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -16,17 +16,17 @@ struct SSHPublicKeyTests {
         let file = dir.appendingPathComponent("key").path
         var args = ["-q", "-t", type, "-N", "", "-C", "alice@laptop", "-f", file]
         if let bits { args += ["-b", String(bits)] }
-        let made = try Command.run(keygen, args)
+        let made = try await Command.run(keygen, args)
         guard made.status == 0 else { throw MissingService("ssh-keygen failed: \(made.error)") }
         let line = try String(contentsOfFile: file + ".pub", encoding: .utf8)
-        return (line, try Command.run(keygen, ["-l", "-f", file + ".pub"]).output)
+        return (line, try await Command.run(keygen, ["-l", "-f", file + ".pub"]).output)
     }
 
     @Test("accepted key types parse, with ssh-keygen's fingerprint and size", arguments: [
         ("ed25519", nil, 256), ("ecdsa", 256, 256), ("ecdsa", 384, 384), ("ecdsa", 521, 521), ("rsa", 2048, 2048), ("rsa", 3072, 3072),
     ] as [(String, Int?, Int)])
-    func accepted(type: String, bits: Int?, expectedBits: Int) throws {
-        let (line, listing) = try Self.generate(type, bits: bits)
+    func accepted(type: String, bits: Int?, expectedBits: Int) async throws {
+        let (line, listing) = try await Self.generate(type, bits: bits)
         let key = try SSHPublicKey(parsing: line)
         #expect(key.bits == expectedBits)
         #expect(key.comment == "alice@laptop")
@@ -36,8 +36,8 @@ struct SSHPublicKeyTests {
     }
 
     @Test("RSA under 2048 bits is refused, saying why")
-    func shortRSA() throws {
-        let (line, _) = try Self.generate("rsa", bits: 1024)
+    func shortRSA() async throws {
+        let (line, _) = try await Self.generate("rsa", bits: 1024)
         #expect(throws: SSHKeyError.unsupported("RSA keys must have at least 2048 bits; this one has 1024")) { try SSHPublicKey(parsing: line) }
     }
 

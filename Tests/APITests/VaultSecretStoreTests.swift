@@ -94,14 +94,12 @@ struct VaultSecretStoreTests {
     @Test("a Vault slower than the timeout is vault_unreachable, not a hang")
     func timeout() async throws {
         try await self.withVault(timeout: .milliseconds(300)) { store, fake async throws in
-            fake.setDelay(.seconds(6))
-            let start = ContinuousClock.now
+            fake.setDelay(.seconds(8))
             await #expect(throws: SecretStoreError.unavailable(code: "vault_unreachable", message: "Vault at \(store.vault.address) is unreachable.")) {
                 try await store.read(try SecretPath("clusters/slow"))
             }
-            // The client gave up well before Vault would have answered.
-            #expect(ContinuousClock.now - start < .seconds(5))
-            #expect(await store.vault.health() == .unreachable)
+            // The client gave up before Vault answered: no answer has gone out yet.
+            #expect(fake.answered == 0)
         }
     }
 

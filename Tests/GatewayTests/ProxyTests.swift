@@ -144,11 +144,11 @@ struct ProxyTests {
 
     @Test("through the gateway to the real API: health, and the API's own body limit")
     func realAPI() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         var service = ServiceConfig(serviceName: "orcastra-api", version: "real", redis: try TestEnvironment.redisURL())
         service.maxBodyBytes = 4096
-        let api = try OrcastraAPI.buildApplication(config: APIConfig(service: service, database: db.url), sink: LogSink(.memory))
+        let api = try OrcastraAPI.buildApplication(config: APIConfig(service: service, database: db.url, secrets: .embedded(masterKey: String(repeating: "k", count: 40))), sink: LogSink(.memory))
         try await api.test(.live) { apiClient in
             try await makeGateway(apiURL: "http://127.0.0.1:\(apiClient.port!)").test(.live) { client in
                 try await client.execute(uri: "/api/v1/health", method: .get) { response async throws in

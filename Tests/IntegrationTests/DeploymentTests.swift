@@ -8,25 +8,25 @@ import Testing
 struct DeploymentTests {
     static let compose = TestEnvironment.root.appendingPathComponent("compose/dashboard/docker-compose.yml")
 
-    static func validate(_ file: URL) throws -> Command.Result {
+    static func validate(_ file: URL) async throws -> Command.Result {
         let tool = try ProcessInfo.processInfo.environment["CHECK_JSONSCHEMA"] ?? Command.which("check-jsonschema")
-        return try Command.run(tool, ["--builtin-schema", "vendor.compose-spec", file.path])
+        return try await Command.run(tool, ["--builtin-schema", "vendor.compose-spec", file.path])
     }
 
     @Test("the dashboard compose file is valid under the Compose Specification")
-    func composeValid() throws {
-        let result = try Self.validate(Self.compose)
+    func composeValid() async throws {
+        let result = try await Self.validate(Self.compose)
         #expect(result.status == 0, "\(result.output)\(result.error)")
     }
 
     @Test("the same check rejects a broken compose file, so the test above can fail")
-    func composeBrokenRejected() throws {
+    func composeBrokenRejected() async throws {
         let text = try String(contentsOf: Self.compose, encoding: .utf8)
             .replacingOccurrences(of: "    restart: unless-stopped", with: "    restarts: unless-stopped")
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yml")
         try text.write(to: broken, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: broken) }
-        let result = try Self.validate(broken)
+        let result = try await Self.validate(broken)
         #expect(result.status != 0)
     }
 

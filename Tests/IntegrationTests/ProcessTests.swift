@@ -9,13 +9,13 @@ import Testing
 struct ProcessTests {
     @Test("a request through the gateway carries one request id into both services' access lines; SIGTERM exits cleanly")
     func requestIDAcrossServices() async throws {
-        let db = try TestDatabase.create()
+        let db = try await TestDatabase.create()
         defer { db.drop() }
         let redis = try #require(TestEnvironment.value("REDIS_URL"))
         let database = "postgresql+asyncpg://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
         // Half of the configuration comes from a .env file, half from the environment.
         let envFile = FileManager.default.temporaryDirectory.appendingPathComponent("orc-\(UUID().uuidString).env")
-        try "# written by the integration test\nDATABASE_URL=\(database)\nAPP_VERSION=7.7.7\nTRUSTED_PROXY_CIDRS=127.0.0.1/32\n"
+        try "# written by the integration test\nDATABASE_URL=\(database)\nAPP_VERSION=7.7.7\nTRUSTED_PROXY_CIDRS=127.0.0.1/32\nSECRET_KEY=integration-test-secret-key-0123456789\n"
             .write(to: envFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: envFile) }
 

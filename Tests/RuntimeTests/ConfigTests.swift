@@ -121,4 +121,5 @@ struct ConfigTests {
         }
         #expect(try Settings.testing([:]).httpURL("X", default: "http://api:8765/") == "http://api:8765")
     }
+
 }

@@ -13,8 +13,21 @@ public enum Command {
     ///
     /// Output goes to temporary files, not pipes: a program that leaves a daemon behind
     /// (pg_ctl, redis-server) would otherwise hold the pipe open and block the reader.
+    ///
+    /// The wait happens on a thread of its own: blocking one of the two cooperative threads of
+    /// this machine for seconds (initdb, ssh-keygen) starves in-process servers of other tests.
     @discardableResult
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> Result {
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try self.runBlocking(path, arguments, environment: environment, input: input) })
+            }
+        }
+    }
+
+    /// `run` for synchronous callers that wait only briefly (dropping a test database).
+    @discardableResult
+    public static func runBlocking(_ path: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("orc-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -42,39 +42,43 @@ public final class PrivatePostgres: @unchecked Sendable {
     private let directory: URL
     private let bin: URL
 
-    public init() throws {
+    public init() async throws {
         self.port = try Command.freePort()
         self.bin = try TestEnvironment.postgresBin()
         self.directory = URL(fileURLWithPath: "/tmp/orc-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        if getuid() == 0 { try self.checked(Command.run("/bin/chown", ["postgres:postgres", self.directory.path])) }
-        try self.checked(self.asPostgres("initdb", ["-D", self.directory.path, "-U", "postgres", "-A", "trust", "-E", "UTF8"]))
+        if getuid() == 0 { try self.checked(await Command.run("/bin/chown", ["postgres:postgres", self.directory.path])) }
+        try self.checked(await self.asPostgres("initdb", ["-D", self.directory.path, "-U", "postgres", "-A", "trust", "-E", "UTF8"]))
     }
 
     public var url: DatabaseURL { DatabaseURL(host: "127.0.0.1", port: self.port, user: "postgres", password: nil, database: "postgres") }
 
-    public func start() throws {
-        try self.checked(self.asPostgres("pg_ctl", [
+    public func start() async throws {
+        try self.checked(await self.asPostgres("pg_ctl", [
             "-D", self.directory.path, "-w", "-t", "30", "-l", self.directory.path + "/server.log",
             "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1", "start",
         ]))
     }
 
-    public func stop() throws {
-        try self.checked(self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "fast", "-w", "stop"]))
+    public func stop() async throws {
+        try self.checked(await self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "fast", "-w", "stop"]))
     }
 
     deinit {
-        _ = try? self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "immediate", "-w", "stop"])
+        let (path, arguments) = self.invocation("pg_ctl", ["-D", self.directory.path, "-m", "immediate", "-w", "stop"])
+        _ = try? Command.runBlocking(path, arguments)
         try? FileManager.default.removeItem(at: self.directory)
     }
 
-    private func asPostgres(_ tool: String, _ arguments: [String]) throws -> Command.Result {
+    private func asPostgres(_ tool: String, _ arguments: [String]) async throws -> Command.Result {
+        let (path, args) = self.invocation(tool, arguments)
+        return try await Command.run(path, args)
+    }
+
+    /// PostgreSQL refuses to run as root: as root, tools run through `runuser -u postgres`.
+    private func invocation(_ tool: String, _ arguments: [String]) -> (String, [String]) {
         let path = self.bin.appendingPathComponent(tool).path
-        if getuid() == 0 {
-            return try Command.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
-        }
-        return try Command.run(path, arguments)
+        return getuid() == 0 ? ("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments) : (path, arguments)
     }
 
     private func checked(_ result: Command.Result) throws {

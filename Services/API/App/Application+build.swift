@@ -16,8 +16,10 @@ func buildApplication(reader: ConfigReader, sink: LogSink = .standardOutput) asy
 func buildApplication(config: APIConfig, sink: LogSink) throws -> some ApplicationProtocol {
     let logger = Logger(label: "orcastra-api")
     let postgres = PostgresClient(configuration: config.database.clientConfiguration(), backgroundLogger: Logger(label: "postgres"))
-    var services: [any Service] = [postgres]
+    let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(30))
+    var services: [any Service] = [postgres, http]
     var checks = [HealthCheck.postgres(postgres)]
+    if let vault = config.secrets.healthCheck(http: http.client) { checks.append(vault) }
     if let redisURL = config.service.redis {
         let redis = RedisClient(url: redisURL)
         services.append(redis)

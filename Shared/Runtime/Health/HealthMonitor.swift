@@ -2,12 +2,17 @@ import Hummingbird
 import OrcastraModels
 
 /// One dependency probe: succeeds when the dependency answers, throws why it does not.
+///
+/// A critical dependency's failure makes the service unhealthy (503); a non-critical one only
+/// degrades it (200, `degraded`), because the service still does most of its work.
 public struct HealthCheck: Sendable {
     public var name: String
+    public var critical: Bool
     public var probe: @Sendable () async throws -> Void
 
-    public init(name: String, probe: @escaping @Sendable () async throws -> Void) {
+    public init(name: String, critical: Bool = true, probe: @escaping @Sendable () async throws -> Void) {
         self.name = name
+        self.critical = critical
         self.probe = probe
     }
 
@@ -41,8 +46,9 @@ public struct HealthMonitor: Sendable {
             for await (name, result) in group { all[name] = result }
             return all
         }
-        let ok = results.values.allSatisfy { $0.status == .ok }
-        return HealthReport(status: ok ? .ok : .error, version: self.version, checks: results)
+        let statuses = results.values.map(\.status)
+        let overall: HealthStatus = statuses.contains(.error) ? .error : statuses.contains(.degraded) ? .degraded : .ok
+        return HealthReport(status: overall, version: self.version, checks: results)
     }
 
     private func run(_ check: HealthCheck) async -> HealthCheckResult {
@@ -66,15 +72,17 @@ public struct HealthMonitor: Sendable {
         }
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return HealthCheckResult(status: error == nil ? .ok : .error, latencyMs: (ms * 100).rounded() / 100, error: error)
+        let failed: HealthStatus = check.critical ? .error : .degraded
+        return HealthCheckResult(status: error == nil ? .ok : failed, latencyMs: (ms * 100).rounded() / 100, error: error)
     }
 
-    /// Mounts `GET` at each path: 200 with the report, 503 when a check failed.
+    /// Mounts `GET` at each path: 200 with the report (also when only degraded), 503 when a
+    /// critical check failed.
     public func addRoutes(to router: Router<AppRequestContext>, paths: [RouterPath]) {
         for path in paths {
             router.get(path) { _, _ -> EditedResponse<HealthReport> in
                 let report = await self.report()
-                return EditedResponse(status: report.status == .ok ? .ok : .serviceUnavailable, response: report)
+                return EditedResponse(status: report.status == .error ? .serviceUnavailable : .ok, response: report)
             }
         }
     }
