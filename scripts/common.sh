@@ -26,7 +26,8 @@ first_free_port() {
 
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, so that a checkout the postgres user cannot enter is no working directory of its.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_bin() {

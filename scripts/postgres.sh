@@ -26,6 +26,12 @@ start)
     chmod 700 "$PGDATA"
     as_postgres "$BIN/initdb" -D "$PGDATA" -U postgres -A trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
   fi
+  # A server left running from this data folder on another port (an older .env) is restarted.
+  if as_postgres "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1 &&
+     [ "$(sed -n 4p "$PGDATA/postmaster.pid" 2>/dev/null)" != "$LOCAL_POSTGRES_PORT" ]; then
+    say "restarting PostgreSQL on the port .env names"
+    as_postgres "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+  fi
   if as_postgres "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     say "PostgreSQL already running"
   else

@@ -1,4 +1,5 @@
 import Foundation
+import OrcastraRuntime
 
 /// Issues, lists and revokes the certificates Orcastra needs (cluster client certificates
 /// above all), whoever signs them: Vault's `pki_int` or the embedded CA.
@@ -86,11 +87,9 @@ enum SubjectAltName {
         }
     }
 
+    /// The address bytes when `s` is an IP address (no brackets or zones in a SAN).
     static func ipBytes(_ s: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, s, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, s, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
+        guard !s.contains("["), !s.contains("%") else { return nil }
+        return IPAddress(s)?.bytes
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrcastraRuntime
 import NIOHTTP1
 import X509
 
@@ -71,7 +72,7 @@ struct VaultCertificateAuthority: CertificateAuthority {
             names.compactMap { name -> String? in
                 switch name {
                 case .dnsName(let dns): dns
-                case .ipAddress(let octets): IPAddressText.format(Array(octets.bytes))
+                case .ipAddress(let octets): IPAddress(bytes: Array(octets.bytes))?.description
                 default: nil
                 }
             }
@@ -83,16 +84,5 @@ struct VaultCertificateAuthority: CertificateAuthority {
     /// KV path for an issued key; serials' colons are not valid in our path segments.
     static func keyPath(_ serial: String) throws -> SecretPath {
         try SecretPath("orcastra/pki/" + serial.replacingOccurrences(of: ":", with: "-"))
-    }
-}
-
-/// Text form of raw IPv4/IPv6 bytes from a certificate.
-enum IPAddressText {
-    static func format(_ bytes: [UInt8]) -> String? {
-        var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        var copy = bytes
-        let family = bytes.count == 4 ? AF_INET : AF_INET6
-        guard bytes.count == 4 || bytes.count == 16, inet_ntop(family, &copy, &out, socklen_t(out.count)) != nil else { return nil }
-        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -28,6 +28,12 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An address from its raw 4 or 16 bytes (as certificates carry them).
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
     public var isIPv4: Bool { self.bytes.count == 4 }
 
     /// Loopback, RFC 1918, link-local, CGNAT and IPv6 unique-local addresses.
