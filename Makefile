@@ -4,7 +4,7 @@
 SWIFT_BUILD_FLAGS ?=
 SHELL := /bin/bash
 
-.PHONY: run test stop deps env postgres redis build services test-tools clean-data
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key
 
 ## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway.
 run: deps env postgres redis build services
@@ -40,6 +40,13 @@ services:
 # it goes into a project-local virtualenv (Debian 12 refuses system-wide pip installs).
 test-tools:
 	@[ -x .data/venv/bin/check-jsonschema ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema; }
+
+## rotate-secret-key: after moving the old key to SECRET_KEY_PREVIOUS and writing a new
+## SECRET_KEY in .env, re-seal the embedded secrets and CA keys (the services restart).
+rotate-secret-key: deps env postgres redis build
+	@./scripts/services.sh stop
+	.build/debug/orcastra-api rotate-secret-key
+	@./scripts/services.sh start
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop

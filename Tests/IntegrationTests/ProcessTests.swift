@@ -76,6 +76,22 @@ struct ProcessTests {
         #expect(!api.lines.joined().contains("topsecret"))
     }
 
+    @Test("orcastra-api rotate-secret-key migrates if needed, re-seals and reports; without the previous key it refuses")
+    func rotateSecretKey() async throws {
+        let db = try await TestDatabase.create()
+        defer { db.drop() }
+        let url = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
+        let env = ["DATABASE_URL": url, "SECRET_KEY": "new-key-0123456789abcdef0123456789abcdef"]
+        let missing = try ServiceProcess("orcastra-api", port: 0, arguments: ["rotate-secret-key"], environment: env)
+        #expect(missing.waitForExit() == 78)
+        #expect(missing.errorOutput == "configuration error: SECRET_KEY_PREVIOUS is required but not set\n")
+        let run = try ServiceProcess("orcastra-api", port: 0, arguments: ["rotate-secret-key"],
+                                     environment: env.merging(["SECRET_KEY_PREVIOUS": "old-key-0123456789abcdef0123456789abcdef"]) { $1 })
+        #expect(run.waitForExit() == 0, "\(run.errorOutput)")
+        #expect(run.lines.contains { $0.hasPrefix("re-sealed 0 secret versions and 0 CA keys") })
+        #expect(try await db.sql("SELECT to_regclass('secret_versions') IS NOT NULL") == "t")
+    }
+
     @Test("the gateway refuses a malformed API address")
     func gatewayConfigurationError() throws {
         let gateway = try ServiceProcess("orcastra-gateway", port: try Command.freePort(), environment: ["INTERNAL_BACKEND_URL": "api:8765"])

@@ -12,7 +12,7 @@ final class ServiceProcess: @unchecked Sendable {
     private(set) var exitStatus: Int32?
 
     /// Starts `.build/debug/<name>` with `environment` added to a clean base environment.
-    init(_ name: String, port: Int, environment: [String: String]) throws {
+    init(_ name: String, port: Int, arguments: [String] = [], environment: [String: String]) throws {
         let binary = TestEnvironment.binDirectory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MissingService("\(binary) is not built; run `swift build` (make test does)")
@@ -25,7 +25,7 @@ final class ServiceProcess: @unchecked Sendable {
         self.stderr = scratch.appendingPathComponent("stderr")
         var env = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "HTTP_PORT": String(port), "HTTP_HOST": "127.0.0.1", "ENV_FILE": "/nonexistent/.env"]
         env.merge(environment) { _, new in new }
-        self.pid = try Command.spawn(binary, [], environment: env, stdout: self.stdout.path, stderr: self.stderr.path)
+        self.pid = try Command.spawn(binary, arguments, environment: env, stdout: self.stdout.path, stderr: self.stderr.path)
     }
 
     var lines: [String] {

@@ -1,0 +1,73 @@
+import Configuration
+import Foundation
+import Logging
+import OrcastraRuntime
+import PostgresNIO
+
+/// `orcastra-api rotate-secret-key`: re-seals the embedded store from `SECRET_KEY_PREVIOUS` to
+/// `SECRET_KEY`. Run it with the API stopped (a running API still holds the old key).
+enum RotateSecretKeyCommand {
+    static let name = "rotate-secret-key"
+
+    static func run(reader: ConfigReader) async throws {
+        let settings = Settings(reader: reader)
+        let database: DatabaseURL
+        let currentKey: String
+        let previousKey: String
+        do {
+            database = try DatabaseURL(parsing: try settings.required(DatabaseURL.variable, secret: true))
+            guard case .embedded(let key) = try SecretsBackend(settings: settings) else {
+                throw ConfigError("VAULT_ENABLED", "is true; Vault keeps its own keys, there is nothing to rotate here")
+            }
+            currentKey = key
+            previousKey = try settings.required("SECRET_KEY_PREVIOUS", secret: true)
+            guard previousKey.utf8.count >= 32 else { throw ConfigError("SECRET_KEY_PREVIOUS", "must be at least 32 characters") }
+        } catch let error as ConfigError {
+            Startup.fail(error)
+        }
+        // Both keys are long enough by now, the only thing SecretCipher checks.
+        let current = try SecretCipher(masterKey: currentKey)
+        let previous = try SecretCipher(masterKey: previousKey)
+        let logger = Logger(label: "rotate-secret-key")
+        let client = PostgresClient(configuration: database.clientConfiguration())
+        let outcome: SecretKeyRotation.Outcome
+        do {
+            outcome = try await self.rotate(client: client, previous: previous, current: current, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("rotate-secret-key failed, nothing was changed: \(error)\n".utf8))
+            exit(1)
+        }
+        print("re-sealed \(outcome.secretVersions) secret versions and \(outcome.caKeys) CA keys with the new SECRET_KEY (key id \(current.keyID))")
+    }
+
+    /// Runs the rotation with a running pool; gives up after `timeout` (the pool would wait
+    /// for an unreachable PostgreSQL much longer than a person at a terminal).
+    private static func rotate(client: PostgresClient, previous: SecretCipher, current: SecretCipher, logger: Logger,
+                               timeout: Duration = .seconds(30)) async throws -> SecretKeyRotation.Outcome {
+        try await withThrowingTaskGroup(of: SecretKeyRotation.Outcome?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            group.addTask {
+                // The tables may not exist yet on a database the API never started on.
+                try await Migrations.bundled.apply(client: client, logger: logger)
+                return try await SecretKeyRotation(client: client, previous: previous, current: current, logger: logger).run()
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TimedOut(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let outcome = result { return outcome }
+            }
+            throw TimedOut(timeout: timeout)
+        }
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var timeout: Duration
+        var description: String { "PostgreSQL did not answer within \(self.timeout)" }
+    }
+}
