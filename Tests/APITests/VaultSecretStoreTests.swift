@@ -12,8 +12,9 @@ import Testing
 /// Vault's own failure modes.
 @Suite("Vault secret store")
 struct VaultSecretStoreTests {
-    /// Runs a live fake Vault and gives `body` a store and client pointed at it.
-    func withVault(token: String = "test-root-token", timeout: TimeAmount = .seconds(3),
+    /// Runs a live fake Vault and gives `body` a store and client pointed at it. The generous
+    /// default timeout is for the fake, which signs P-384 certificates in an unoptimised build.
+    func withVault(token: String = "test-root-token", timeout: TimeAmount = .seconds(30),
                    _ body: @Sendable (VaultSecretStore, FakeVault) async throws -> Void) async throws {
         let fake = FakeVault()
         let app = Application(router: fake.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
