@@ -33,12 +33,16 @@ struct ProxyTests {
         let payload = buffer
         try await withUpstream { api in
             try await makeGateway(apiURL: api).test(.live) { client in
-                try await client.execute(uri: "/api/v1/digest", method: .post, body: payload) { response async throws in
-                    #expect(response.status == .ok)
-                    let report = try JSONValue.parse(String(buffer: response.body))
-                    #expect(report["bytes"] == .number(Double(payload.readableBytes)))
-                    #expect(report["sha256"]?.string == Self.sha256(payload))
-                }
+                // AsyncHTTPClient with a generous timeout: the test client's own is short for
+                // 64 MiB through a debug build on a busy machine.
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/api/v1/digest")
+                request.method = .POST
+                request.body = .bytes(payload)
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                #expect(response.status == .ok)
+                let report = try JSONValue.parse(String(buffer: try await response.body.collect(upTo: 1 << 20)))
+                #expect(report["bytes"] == .number(Double(payload.readableBytes)))
+                #expect(report["sha256"]?.string == Self.sha256(payload))
             }
         }
     }
