@@ -20,8 +20,7 @@ enum RotateSecretKeyCommand {
                 throw ConfigError("VAULT_ENABLED", "is true; Vault keeps its own keys, there is nothing to rotate here")
             }
             currentKey = key
-            previousKey = try settings.required("SECRET_KEY_PREVIOUS", secret: true)
-            guard previousKey.utf8.count >= 32 else { throw ConfigError("SECRET_KEY_PREVIOUS", "must be at least 32 characters") }
+            previousKey = try SecretsBackend.masterKey("SECRET_KEY_PREVIOUS", settings: settings)
         } catch let error as ConfigError {
             Startup.fail(error)
         }

@@ -61,16 +61,7 @@ struct Migrations: Sendable {
     /// Applies pending migrations; returns the versions it applied.
     @discardableResult
     func apply(client: PostgresClient, logger: Logger) async throws -> [Int] {
-        do {
-            return try await self.applyInTransaction(client: client, logger: logger)
-        } catch let error as PostgresTransactionError {
-            // Callers care about what went wrong, not that it happened inside a transaction.
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
-        }
-    }
-
-    private func applyInTransaction(client: PostgresClient, logger: Logger) async throws -> [Int] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockID))", logger: logger)
             try await connection.query(
                 """

@@ -19,33 +19,29 @@ struct EmbeddedCertificateAuthority: CertificateAuthority {
 
     /// Loads the CA, creating it on first use.
     static func load(client: PostgresClient, cipher: SecretCipher, logger: Logger) async throws -> EmbeddedCertificateAuthority {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockID))", logger: logger)
-                var stored: [String: CertificateBuilder.Signer] = [:]
-                for try await (name, pem, ciphertext) in try await connection.query(
-                    "SELECT name, certificate_pem, key_ciphertext FROM ca_keys", logger: logger
-                ).decode((String, String, Data).self) {
-                    let keyPEM = String(decoding: try cipher.open(ciphertext, boundTo: "ca/\(name)"), as: UTF8.self)
-                    stored[name] = .init(certificate: try Certificate(pemEncoded: pem), key: try P384.Signing.PrivateKey(pemRepresentation: keyPEM))
-                }
-                if let root = stored["root"], let intermediate = stored["intermediate"] {
-                    return EmbeddedCertificateAuthority(client: client, logger: logger, issuer: intermediate, root: root.certificate)
-                }
-                let root = try CertificateBuilder.root(commonName: "Orcastra Root CA", years: 10)
-                let intermediate = try CertificateBuilder.intermediate(commonName: "Orcastra Intermediate CA", years: 5, issuer: root)
-                for (name, signer) in [("root", root), ("intermediate", intermediate)] {
-                    let pem = try signer.certificate.serializeAsPEM().pemString
-                    let sealed = try cipher.seal(Data(signer.key.pemRepresentation.utf8), boundTo: "ca/\(name)")
-                    try await connection.query(
-                        "INSERT INTO ca_keys (name, certificate_pem, key_id, key_ciphertext) VALUES (\(name), \(pem), \(cipher.keyID), \(sealed))",
-                        logger: logger)
-                }
-                logger.info("created the embedded certificate authority")
+        return try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockID))", logger: logger)
+            var stored: [String: CertificateBuilder.Signer] = [:]
+            for try await (name, pem, ciphertext) in try await connection.query(
+                "SELECT name, certificate_pem, key_ciphertext FROM ca_keys", logger: logger
+            ).decode((String, String, Data).self) {
+                let keyPEM = String(decoding: try cipher.open(ciphertext, boundTo: "ca/\(name)"), as: UTF8.self)
+                stored[name] = .init(certificate: try Certificate(pemEncoded: pem), key: try P384.Signing.PrivateKey(pemRepresentation: keyPEM))
+            }
+            if let root = stored["root"], let intermediate = stored["intermediate"] {
                 return EmbeddedCertificateAuthority(client: client, logger: logger, issuer: intermediate, root: root.certificate)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            let root = try CertificateBuilder.root(commonName: "Orcastra Root CA", years: 10)
+            let intermediate = try CertificateBuilder.intermediate(commonName: "Orcastra Intermediate CA", years: 5, issuer: root)
+            for (name, signer) in [("root", root), ("intermediate", intermediate)] {
+                let pem = try signer.certificate.serializeAsPEM().pemString
+                let sealed = try cipher.seal(Data(signer.key.pemRepresentation.utf8), boundTo: "ca/\(name)")
+                try await connection.query(
+                    "INSERT INTO ca_keys (name, certificate_pem, key_id, key_ciphertext) VALUES (\(name), \(pem), \(cipher.keyID), \(sealed))",
+                    logger: logger)
+            }
+            logger.info("created the embedded certificate authority")
+            return EmbeddedCertificateAuthority(client: client, logger: logger, issuer: intermediate, root: root.certificate)
         }
     }
 
@@ -67,26 +63,30 @@ struct EmbeddedCertificateAuthority: CertificateAuthority {
     }
 
     func list() async throws -> [CertificateRecord] {
-        var records: [CertificateRecord] = []
-        let rows = try await self.client.query(
-            "SELECT serial, common_name, sans, not_after, revoked_at FROM issued_certificates ORDER BY issued_at DESC, serial",
-            logger: self.logger)
-        for try await (serial, cn, sans, notAfter, revokedAt) in rows.decode((String, String, [String], Date, Date?).self) {
-            records.append(CertificateRecord(serial: serial, commonName: cn, sans: sans, notAfter: notAfter, revokedAt: revokedAt))
-        }
-        return records
+        try await self.records(
+            "SELECT \(unescaped: Self.recordColumns) FROM issued_certificates ORDER BY issued_at DESC, serial")
     }
 
     func revoke(serial: String) async throws -> CertificateRecord {
-        let rows = try await self.client.query(
+        let revoked = try await self.records(
             """
             UPDATE issued_certificates SET revoked_at = coalesce(revoked_at, now()) WHERE serial = \(serial.lowercased())
-            RETURNING serial, common_name, sans, not_after, revoked_at
-            """, logger: self.logger)
-        for try await (serial, cn, sans, notAfter, revokedAt) in rows.decode((String, String, [String], Date, Date?).self) {
-            return CertificateRecord(serial: serial, commonName: cn, sans: sans, notAfter: notAfter, revokedAt: revokedAt)
+            RETURNING \(unescaped: Self.recordColumns)
+            """)
+        guard let record = revoked.first else { throw CertificateAuthorityError.unknownSerial(serial) }
+        return record
+    }
+
+    /// The columns a `CertificateRecord` is read from, in the order `records` decodes them.
+    private static let recordColumns = "serial, common_name, sans, not_after, revoked_at"
+
+    private func records(_ query: PostgresQuery) async throws -> [CertificateRecord] {
+        var records: [CertificateRecord] = []
+        for try await (serial, cn, sans, notAfter, revokedAt) in try await self.client.query(query, logger: self.logger)
+            .decode((String, String, [String], Date, Date?).self) {
+            records.append(CertificateRecord(serial: serial, commonName: cn, sans: sans, notAfter: notAfter, revokedAt: revokedAt))
         }
-        throw CertificateAuthorityError.unknownSerial(serial)
+        return records
     }
 
     func info() async throws -> CAInfo {

@@ -30,27 +30,23 @@ struct EmbeddedSecretStore: SecretStore {
     func write(_ path: SecretPath, data: [String: String], cas: Int?) async throws -> Int {
         let key = path.description
         let plaintext = try JSONEncoder().encode(data)
-        do {
-            return try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query("INSERT INTO secrets (path) VALUES (\(key)) ON CONFLICT (path) DO NOTHING", logger: self.logger)
-                var current = 0
-                for try await version in try await connection.query(
-                    "SELECT current_version FROM secrets WHERE path = \(key) FOR UPDATE", logger: self.logger
-                ).decode(Int.self) {
-                    current = version
-                }
-                if let cas, cas != current { throw SecretStoreError.versionConflict(expected: cas, current: current) }
-                let next = current + 1
-                let sealed = try self.cipher.seal(plaintext, boundTo: "\(key)#\(next)")
-                try await connection.query(
-                    "INSERT INTO secret_versions (path, version, key_id, ciphertext) VALUES (\(key), \(next), \(self.cipher.keyID), \(sealed))",
-                    logger: self.logger)
-                try await connection.query(
-                    "UPDATE secrets SET current_version = \(next), updated_at = now() WHERE path = \(key)", logger: self.logger)
-                return next
+        return try await self.client.transaction(logger: self.logger) { connection in
+            try await connection.query("INSERT INTO secrets (path) VALUES (\(key)) ON CONFLICT (path) DO NOTHING", logger: self.logger)
+            var current = 0
+            for try await version in try await connection.query(
+                "SELECT current_version FROM secrets WHERE path = \(key) FOR UPDATE", logger: self.logger
+            ).decode(Int.self) {
+                current = version
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            if let cas, cas != current { throw SecretStoreError.versionConflict(expected: cas, current: current) }
+            let next = current + 1
+            let sealed = try self.cipher.seal(plaintext, boundTo: "\(key)#\(next)")
+            try await connection.query(
+                "INSERT INTO secret_versions (path, version, key_id, ciphertext) VALUES (\(key), \(next), \(self.cipher.keyID), \(sealed))",
+                logger: self.logger)
+            try await connection.query(
+                "UPDATE secrets SET current_version = \(next), updated_at = now() WHERE path = \(key)", logger: self.logger)
+            return next
         }
     }
 

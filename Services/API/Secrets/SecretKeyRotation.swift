@@ -28,39 +28,35 @@ struct SecretKeyRotation {
     }
 
     func run() async throws -> Outcome {
-        do {
-            return try await self.client.withTransaction(logger: self.logger) { connection in
-                var outcome = Outcome()
-                var versions: [(String, Int, String, Data)] = []
-                for try await row in try await connection.query(
-                    "SELECT path, version, key_id, ciphertext FROM secret_versions ORDER BY path, version FOR UPDATE", logger: self.logger
-                ).decode((String, Int, String, Data).self) {
-                    versions.append(row)
-                }
-                for (path, version, keyID, ciphertext) in versions where keyID != self.current.keyID {
-                    let context = "\(path)#\(version)"
-                    let sealed = try self.reseal(ciphertext, keyID: keyID, context: context, row: "secret \(context)")
-                    try await connection.query(
-                        "UPDATE secret_versions SET key_id = \(self.current.keyID), ciphertext = \(sealed) WHERE path = \(path) AND version = \(version)",
-                        logger: self.logger)
-                    outcome.secretVersions += 1
-                }
-                var keys: [(String, String, Data)] = []
-                for try await row in try await connection.query(
-                    "SELECT name, key_id, key_ciphertext FROM ca_keys ORDER BY name FOR UPDATE", logger: self.logger
-                ).decode((String, String, Data).self) {
-                    keys.append(row)
-                }
-                for (name, keyID, ciphertext) in keys where keyID != self.current.keyID {
-                    let sealed = try self.reseal(ciphertext, keyID: keyID, context: "ca/\(name)", row: "CA key \(name)")
-                    try await connection.query(
-                        "UPDATE ca_keys SET key_id = \(self.current.keyID), key_ciphertext = \(sealed) WHERE name = \(name)", logger: self.logger)
-                    outcome.caKeys += 1
-                }
-                return outcome
+        return try await self.client.transaction(logger: self.logger) { connection in
+            var outcome = Outcome()
+            var versions: [(String, Int, String, Data)] = []
+            for try await row in try await connection.query(
+                "SELECT path, version, key_id, ciphertext FROM secret_versions ORDER BY path, version FOR UPDATE", logger: self.logger
+            ).decode((String, Int, String, Data).self) {
+                versions.append(row)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            for (path, version, keyID, ciphertext) in versions where keyID != self.current.keyID {
+                let context = "\(path)#\(version)"
+                let sealed = try self.reseal(ciphertext, keyID: keyID, context: context, row: "secret \(context)")
+                try await connection.query(
+                    "UPDATE secret_versions SET key_id = \(self.current.keyID), ciphertext = \(sealed) WHERE path = \(path) AND version = \(version)",
+                    logger: self.logger)
+                outcome.secretVersions += 1
+            }
+            var keys: [(String, String, Data)] = []
+            for try await row in try await connection.query(
+                "SELECT name, key_id, key_ciphertext FROM ca_keys ORDER BY name FOR UPDATE", logger: self.logger
+            ).decode((String, String, Data).self) {
+                keys.append(row)
+            }
+            for (name, keyID, ciphertext) in keys where keyID != self.current.keyID {
+                let sealed = try self.reseal(ciphertext, keyID: keyID, context: "ca/\(name)", row: "CA key \(name)")
+                try await connection.query(
+                    "UPDATE ca_keys SET key_id = \(self.current.keyID), key_ciphertext = \(sealed) WHERE name = \(name)", logger: self.logger)
+                outcome.caKeys += 1
+            }
+            return outcome
         }
     }
 

@@ -19,12 +19,15 @@ enum SecretsBackend: Sendable {
                 pkiRole: s.string("VAULT_PKI_ROLE") ?? "lxd"
             )
         } else {
-            let key = try s.required("SECRET_KEY", secret: true)
-            guard key.utf8.count >= 32 else {
-                throw ConfigError("SECRET_KEY", "must be at least 32 characters (`make env` writes a random one)")
-            }
-            self = .embedded(masterKey: key)
+            self = .embedded(masterKey: try Self.masterKey("SECRET_KEY", settings: s, hint: " (`make env` writes a random one)"))
         }
+    }
+
+    /// A master key variable: set, and long enough for `SecretCipher`.
+    static func masterKey(_ name: String, settings: Settings, hint: String = "") throws(ConfigError) -> String {
+        let key = try settings.required(name, secret: true)
+        guard key.utf8.count >= 32 else { throw ConfigError(name, "must be at least 32 characters" + hint) }
+        return key
     }
 
     /// The secret store for this backend.

@@ -108,12 +108,10 @@ public struct AccessLogMiddleware: RouterMiddleware {
         }
 
         func emit(status: Int, sent: Int) {
-            let elapsed = ContinuousClock.now - self.start
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let entry = AccessLogEntry(
                 timestamp: Timestamp.now(), requestID: self.state.requestID, service: self.middleware.service,
                 version: self.middleware.version, method: self.method, path: self.path, queryParams: self.query,
-                statusCode: status, latencyMs: (ms * 1000).rounded() / 1000, requestSize: self.received.value,
+                statusCode: status, latencyMs: (ContinuousClock.now - self.start).milliseconds(places: 3), requestSize: self.received.value,
                 responseSize: sent, user: self.state.user, client: self.client, error: self.state.error, host: .current
             )
             if self.middleware.json {

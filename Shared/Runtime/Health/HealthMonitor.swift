@@ -70,10 +70,8 @@ public struct HealthMonitor: Sendable {
             group.cancelAll()
             return first
         }
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let failed: HealthStatus = check.critical ? .error : .degraded
-        return HealthCheckResult(status: error == nil ? .ok : failed, latencyMs: (ms * 100).rounded() / 100, error: error)
+        return HealthCheckResult(status: error == nil ? .ok : failed, latencyMs: (ContinuousClock.now - start).milliseconds(places: 2), error: error)
     }
 
     /// Mounts `GET` at each path: 200 with the report (also when only degraded), 503 when a
