@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "orcastra-api", targets: ["OrcastraAPI"]),
         .executable(name: "orcastra-gateway", targets: ["OrcastraGateway"]),
+        .executable(name: "orcastra-devidp", targets: ["OrcastraDevIdP"]),
         .library(name: "OrcastraModels", targets: ["OrcastraModels"]),
         .library(name: "OrcastraRuntime", targets: ["OrcastraRuntime"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -69,6 +71,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Services/API",
             resources: [.copy("Resources")],
@@ -87,6 +90,18 @@ let package = Package(
             ],
             path: "Services/Gateway",
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "OrcastraDevIdP",
+            dependencies: [
+                "OrcastraModels",
+                "OrcastraRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/DevIdP",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,0 +1,5 @@
+/// orcastra-devidp: placeholder until the provider lands.
+@main
+enum DevIdP {
+    static func main() {}
+}
