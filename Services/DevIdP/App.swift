@@ -1,5 +1,0 @@
-/// orcastra-devidp: placeholder until the provider lands.
-@main
-enum DevIdP {
-    static func main() {}
-}
