@@ -134,6 +134,18 @@ struct AuthorizeTests {
         }
     }
 
+    @Test("prompt=none fails with login_required, since no session is ever kept")
+    func promptNone() async throws {
+        try await withDevIdP { client in
+            let response = try await client.get("/application/o/authorize/?" + AuthorizeParameters().query + "&prompt=none")
+            #expect(response.status == .found)
+            #expect(queryItem("error", of: response.headers[.location]) == "login_required")
+            #expect(queryItem("state", of: response.headers[.location]) == "state-123")
+            let login = try await client.get("/application/o/authorize/?" + AuthorizeParameters().query + "&prompt=login")
+            #expect(login.status == .ok && login.text.contains("<input type=\"hidden\" name=\"prompt\" value=\"login\">"))
+        }
+    }
+
     @Test("a response type other than code is refused by redirect")
     func responseType() async throws {
         try await withDevIdP { client in

@@ -9,6 +9,8 @@ struct AuthorizationRequest: Sendable, Equatable {
     var nonce: String?
     var codeChallenge: String?
     var codeChallengeMethod: String?
+    /// Space-separated; only `none` changes anything here.
+    var prompt: String?
 
     init(_ fields: FormFields) {
         self.responseType = fields["response_type"]
@@ -19,6 +21,7 @@ struct AuthorizationRequest: Sendable, Equatable {
         self.nonce = fields["nonce"]
         self.codeChallenge = fields["code_challenge"]
         self.codeChallengeMethod = fields["code_challenge_method"]
+        self.prompt = fields["prompt"]
     }
 
     /// Name and value of every parameter that was sent, for the form's hidden fields.
@@ -27,6 +30,7 @@ struct AuthorizationRequest: Sendable, Equatable {
             ("response_type", self.responseType), ("client_id", self.clientID), ("redirect_uri", self.redirectURI),
             ("scope", self.scope), ("state", self.state), ("nonce", self.nonce),
             ("code_challenge", self.codeChallenge), ("code_challenge_method", self.codeChallengeMethod),
+            ("prompt", self.prompt),
         ]
         return all.compactMap { name, value in value.map { (name, $0) } }
     }
@@ -86,6 +90,11 @@ extension AuthorizationRequest {
             guard let challenge = self.codeChallenge, challenge.utf8.count == 43, Base64URL.decode(challenge)?.count == 32 else {
                 throw fail("invalid_request", "code_challenge must be the base64url SHA-256 of the code verifier.")
             }
+        }
+        // There is never a session to reuse, so a request that forbids showing the form can
+        // only fail, the way OIDC Core §3.1.2.6 says.
+        if (self.prompt ?? "").split(separator: " ").contains("none") {
+            throw fail("login_required", "prompt=none, but signing in needs the form: this provider keeps no session.")
         }
         return ValidatedAuthorization(request: self, redirectURI: redirectURI, scopes: self.grantedScopes, codeChallenge: self.codeChallenge)
     }

@@ -68,7 +68,7 @@ struct HTMLPage: ResponseGenerator {
         input[type=text],input[type=password]{box-sizing:border-box;width:100%;padding:.6rem .7rem;border:1px solid #d1d5db;border-radius:8px;font:inherit}\
         button,.button{display:inline-block;margin-top:1.25rem;width:100%;padding:.65rem;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;text-align:center;text-decoration:none;cursor:pointer}\
         .error{margin:0 0 1rem;padding:.6rem .8rem;border-radius:8px;background:#fef3f2;color:var(--error)}\
-        .client{color:var(--muted);margin:0}\
+        .client{color:var(--muted);margin:0 0 1rem}\
         .note{margin:1.5rem 0 0;color:var(--muted);font-size:.8rem}\
         code{overflow-wrap:anywhere}\
         @media (prefers-color-scheme:dark){body{background:#111827;color:#f9fafb}.card{background:#1f2937}input[type=text],input[type=password]{background:#111827;color:#f9fafb;border-color:#374151}.error{background:#3b1212;color:#fecaca}}
