@@ -1,0 +1,53 @@
+import Hummingbird
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+import PostgresNIO
+
+/// `GET /audit-log` (filtered, paged, newest first) and `GET /audit-log/verify` (integrity).
+///
+/// No authentication or authorization happens here: the trail names every actor and action,
+/// so these routes must only be mounted under the admin-only group.
+struct AuditController: Sendable {
+    let repository: AuditLogRepository
+    let verifier: AuditVerifier
+
+    init(repository: AuditLogRepository, verifier: AuditVerifier) {
+        self.repository = repository
+        self.verifier = verifier
+    }
+
+    /// Both read from the API's PostgreSQL pool.
+    init(client: PostgresClient) {
+        self.init(repository: AuditLogRepository(client: client), verifier: AuditVerifier(client: client))
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("audit-log", use: self.list)
+        group.get("audit-log/verify", use: self.verify)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> AuditRecordPage {
+        let filter = try AuditLogFilter(query: request.uri.queryParameters)
+        do {
+            return try await self.repository.list(filter, logger: context.logger)
+        } catch let error as AuditRowUnreadable {
+            context.logger.error("unreadable audit row", metadata: ["seq": "\(error.seq)"])
+            throw APIError(.internalServerError, code: "audit_row_unreadable",
+                           message: "Audit event \(error.seq) cannot be read; GET /api/v1/audit-log/verify reports what changed.")
+        }
+    }
+
+    /// Reads the whole chain; on a large trail this takes a while, which is why it is its own
+    /// endpoint rather than part of listing.
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> AuditVerification {
+        let verification = try await self.verifier.verify(logger: context.logger)
+        if !verification.valid {
+            context.logger.warning("audit chain verification failed", metadata: ["problems": "\(verification.problems.count)"])
+        }
+        return verification
+    }
+}
+
+extension AuditRecordPage: ResponseEncodable {}
+extension AuditVerification: ResponseEncodable {}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import OrcastraModels
+import PostgresNIO
+
+/// "Verify integrity": recomputes the whole hash chain from PostgreSQL and compares it with the
+/// chain head (the high-water mark).
+///
+/// Rows are streamed in `seq` order (postgres-nio reads ahead only as fast as they are
+/// checked), so a large table is never held in memory. The head and the rows are read in one
+/// repeatable-read snapshot: events appended while the check runs are neither half-seen nor
+/// mistaken for rows beyond the head.
+///
+/// What it cannot see: someone able to rewrite rows and recompute every later hash and the head
+/// makes a chain that checks out. The `log_type: "audit"` lines already shipped to OpenSearch
+/// are the independent copy to compare against in that case.
+struct AuditVerifier: Sendable {
+    let client: PostgresClient
+
+    func verify(logger: Logger) async throws -> AuditVerification {
+        try await self.client.transaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var head: (Int64, Data)?
+            for try await row in try await connection.query("SELECT seq, hash FROM audit_chain_head", logger: logger).decode((Int64, Data).self) {
+                head = row
+            }
+            guard let (headSeq, headHash) = head else { throw AuditChainHeadMissing() }
+
+            var check = AuditChainCheck(headSeq: headSeq, headHash: headHash)
+            let rows = try await connection.query(
+                """
+                SELECT seq, event_id, to_char(recorded_at AT TIME ZONE 'UTC', \(AuditChain.timestampFormat)),
+                       action, category, severity, result, actor_id, body, prev_hash, hash
+                FROM audit_events ORDER BY seq
+                """, logger: logger)
+            for try await (seq, eventID, recordedAt, action, category, severity, result, actorID, body, prevHash, hash) in rows.decode(
+                (Int64, UUID, String, String, String, String, String, String?, String, Data, Data).self
+            ) {
+                check.check(AuditChainCheck.Row(
+                    seq: seq, eventID: eventID, recordedAt: recordedAt, action: action, category: category, severity: severity,
+                    result: result, actorID: actorID, body: body, prevHash: prevHash, hash: hash
+                ))
+            }
+            return check.finish()
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// The answer of "verify integrity": whether the stored audit chain is exactly what the API
+/// appended, and if not, which rows say otherwise.
+public struct AuditVerification: Codable, Sendable, Equatable {
+    /// True when there is no problem.
+    public var valid: Bool
+    /// How many rows were read and checked.
+    public var checked: Int
+    /// The sequence number of the newest event as the chain head (the high-water mark) records it.
+    public var headSeq: Int
+    /// In chain order; at most `AuditVerification.problemLimit` of them, the first ones found.
+    public var problems: [AuditProblem]
+
+    /// A badly damaged table would otherwise produce one problem per row; the first ones say
+    /// where to look.
+    public static let problemLimit = 1000
+
+    public init(valid: Bool, checked: Int, headSeq: Int, problems: [AuditProblem]) {
+        self.valid = valid
+        self.checked = checked
+        self.headSeq = headSeq
+        self.problems = problems
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case valid, checked
+        case headSeq = "head_seq"
+        case problems
+    }
+}
+
+/// One place where the chain disagrees with itself.
+public struct AuditProblem: Codable, Sendable, Equatable {
+    /// What the disagreement most likely means.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// A row's content, one of its columns, or (with a recomputed hash) its hash was changed.
+        case edited
+        /// A row sits at a position other than the one it was written at.
+        case reordered
+        /// Rows between two others are gone; `seq` is the first missing one.
+        case missing
+        /// The newest rows are gone: the head records more rows than the table holds.
+        case truncated
+    }
+
+    /// The row concerned; for `missing`, the first missing sequence number; for `truncated`,
+    /// the head's sequence number.
+    public var seq: Int
+    /// The event id of the row concerned, when there is a row to name.
+    public var eventID: String?
+    public var kind: Kind
+    public var message: String
+
+    public init(seq: Int, eventID: String?, kind: Kind, message: String) {
+        self.seq = seq
+        self.eventID = eventID
+        self.kind = kind
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seq
+        case eventID = "event_id"
+        case kind, message
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.seq, forKey: .seq)
+        try c.encode(self.eventID, forKey: .eventID)
+        try c.encode(self.kind, forKey: .kind)
+        try c.encode(self.message, forKey: .message)
+    }
+}
