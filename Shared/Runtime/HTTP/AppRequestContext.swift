@@ -16,6 +16,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Set per service by `BodyLimitMiddleware`; Hummingbird's decoders read it.
     public var maxUploadSize: Int = 1 << 20
     public let state: RequestState
+    /// Set by the API's authenticator for the routes behind it.
+    public var identity: Identity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

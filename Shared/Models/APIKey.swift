@@ -1,0 +1,71 @@
+import Foundation
+
+/// An API key as lists show it: who owns it and when it was used, never the secret.
+public struct APIKeyInfo: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    /// `orc_` and 8 hex digits: the start of the key, enough to recognise it.
+    public var prefix: String
+    public var ownerID: UUID
+    public var ownerName: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+
+    public init(id: UUID, name: String, prefix: String, ownerID: UUID, ownerName: String?, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.prefix = prefix
+        self.ownerID = ownerID
+        self.ownerName = ownerName
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, prefix
+        case ownerID = "owner_id", ownerName = "owner_name", createdAt = "created_at", lastUsedAt = "last_used_at"
+        case expiresAt = "expires_at", revokedAt = "revoked_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.id, forKey: .id)
+        try c.encode(self.name, forKey: .name)
+        try c.encode(self.prefix, forKey: .prefix)
+        try c.encode(self.ownerID, forKey: .ownerID)
+        try c.encode(self.ownerName, forKey: .ownerName)
+        try c.encode(self.createdAt, forKey: .createdAt)
+        try c.encode(self.lastUsedAt, forKey: .lastUsedAt)
+        try c.encode(self.expiresAt, forKey: .expiresAt)
+        try c.encode(self.revokedAt, forKey: .revokedAt)
+    }
+}
+
+/// The answer to creating a key: the only time its secret is shown.
+public struct APIKeyCreated: Codable, Sendable, Equatable {
+    public var key: String
+    public var info: APIKeyInfo
+
+    public init(key: String, info: APIKeyInfo) {
+        self.key = key
+        self.info = info
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.info = try APIKeyInfo(from: decoder)
+        self.key = try decoder.container(keyedBy: KeyCodingKey.self).decode(String.self, forKey: .key)
+    }
+
+    /// Flat: the key's fields with `key` beside them.
+    public func encode(to encoder: any Encoder) throws {
+        try self.info.encode(to: encoder)
+        var c = encoder.container(keyedBy: KeyCodingKey.self)
+        try c.encode(self.key, forKey: .key)
+    }
+
+    enum KeyCodingKey: String, CodingKey { case key }
+}

@@ -1,0 +1,38 @@
+/// The three tiers of SPEC §3, ordered by how much they may do.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    case tenant
+    case partner
+    case admin
+
+    /// How the role is written for people ("Admin").
+    public var title: String { self.rawValue.prefix(1).uppercased() + self.rawValue.dropFirst() }
+
+    var rank: Int {
+        switch self {
+        case .tenant: 0
+        case .partner: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+
+    /// The group names SPEC §3 lists for each role, compared without regard to case.
+    static let aliases: [String: Role] = [
+        "role_admin": .admin, "orcastra-admins": .admin, "admin": .admin,
+        "role_partner": .partner, "orcastra-partners": .partner, "partner": .partner,
+        "role_tenant": .tenant, "orcastra-tenants": .tenant, "tenant": .tenant,
+    ]
+
+    /// The role a set of IdP groups grants: any listed alias, or any `role_<name>` whose name
+    /// is a role; several → the highest; none → Tenant (least privilege).
+    public static func resolve(groups: [String]) -> Role {
+        var best = Role.tenant
+        for group in groups {
+            let name = group.lowercased()
+            let role = Self.aliases[name] ?? (name.hasPrefix("role_") ? Role(rawValue: String(name.dropFirst(5))) : nil)
+            if let role, role > best { best = role }
+        }
+        return best
+    }
+}

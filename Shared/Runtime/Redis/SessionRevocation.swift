@@ -1,0 +1,20 @@
+import Foundation
+
+/// The Redis flag that says a gateway session has ended (signed out or revoked).
+///
+/// The API writes it when a session ends; the gateway checks it on every request, so a session
+/// revoked from another browser or by an admin is refused on its very next request even though
+/// the gateway still holds its tokens. Kept as long as a session can live.
+public enum SessionRevocation {
+    public static let lifetimeSeconds = 31 * 86_400
+
+    public static func key(_ sessionID: UUID) -> String { "orcastra:session-ended:\(sessionID.uuidString.lowercased())" }
+
+    public static func mark(_ sessionID: UUID, reason: String, redis: RedisClient) async throws {
+        _ = try await redis.command("SET", self.key(sessionID), reason, "EX", String(self.lifetimeSeconds))
+    }
+
+    public static func isEnded(_ sessionID: UUID, redis: RedisClient) async throws -> Bool {
+        try await redis.command("EXISTS", self.key(sessionID)).int == 1
+    }
+}
