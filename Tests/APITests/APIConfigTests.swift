@@ -6,7 +6,11 @@ import Testing
 
 @Suite("API configuration")
 struct APIConfigTests {
-    static let base = ["DATABASE_URL": "postgresql://u:p@h/d"]
+    static let base = [
+        "DATABASE_URL": "postgresql://u:p@h/d",
+        "AUTHENTIK_ISSUER": "http://idp:9000/application/o/orcastra/", "AUTHENTIK_CLIENT_ID": "orcastra",
+    ]
+    static let withKey = Self.base.merging(["SECRET_KEY": String(repeating: "a", count: 32)]) { $1 }
 
     @Test("the embedded secrets backend is the default and needs SECRET_KEY")
     func embedded() throws {
@@ -36,5 +40,39 @@ struct APIConfigTests {
     ])
     func errors(values: [String: String], expected: ConfigError) {
         #expect(throws: expected) { try APIConfig(settings: .testing(Self.base.merging(values) { $1 })) }
+    }
+
+    @Test("authentication defaults: issuer and client id from the environment, RS256/ES256, 60 s leeway")
+    func authDefaults() throws {
+        let auth = try APIConfig(settings: .testing(Self.withKey)).auth
+        #expect(auth.token?.issuer == "http://idp:9000/application/o/orcastra/")
+        #expect(auth.token?.audience == "orcastra")
+        #expect(auth.token?.algorithms == ["RS256", "ES256"])
+        #expect(auth.token?.leeway == .seconds(60))
+        #expect(auth.jwks.refetchCooldown == .seconds(60))
+    }
+
+    @Test("AUTH_ENABLED=false is refused unless ALLOW_INSECURE_NO_AUTH=true is set too")
+    func authDisabled() throws {
+        #expect(throws: ConfigError("AUTH_ENABLED", "is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine")) {
+            try APIConfig(settings: .testing(Self.withKey.merging(["AUTH_ENABLED": "false"]) { $1 }))
+        }
+        let open = try APIConfig(settings: .testing(Self.withKey.merging(["AUTH_ENABLED": "false", "ALLOW_INSECURE_NO_AUTH": "true"]) { $1 }))
+        #expect(open.auth.enabled == false)
+    }
+
+    @Test("authentication settings that would weaken verification are refused", arguments: [
+        (["AUTHENTIK_ISSUER": ""], ConfigError("AUTHENTIK_ISSUER", "is required but not set")),
+        (["AUTHENTIK_CLIENT_ID": ""], ConfigError("AUTHENTIK_CLIENT_ID", "is required but not set")),
+        (["AUTHENTIK_ISSUER": "idp:9000/application/o/x/"], ConfigError("AUTHENTIK_ISSUER", "must be an http(s) URL such as http://host:9000/application/o/orcastra/")),
+        (["AUTH_MODE": "header"], ConfigError("AUTH_MODE", "is header, but only authentik (OpenID Connect) is supported")),
+    ])
+    func authErrors(values: [String: String], expected: ConfigError) {
+        #expect(throws: expected) { try APIConfig(settings: .testing(Self.withKey.merging(values) { $1 })) }
+    }
+
+    @Test("JWT_ALGORITHMS may not name HMAC or none", arguments: ["HS256", "none", "RS256,HS512"])
+    func algorithmsPinned(value: String) {
+        #expect(throws: ConfigError.self) { try APIConfig(settings: .testing(Self.withKey.merging(["JWT_ALGORITHMS": value]) { $1 })) }
     }
 }

@@ -27,3 +27,8 @@ func withMigratedDatabase(_ body: @Sendable (PostgresClient, TestDatabase) async
 
 /// A master key for the embedded secret store in tests.
 let testMasterKey = "test-master-key-0123456789abcdef0123456789"
+
+extension AuthSettings {
+    /// Authentication on, pointed at an issuer that does not exist: for tests of public routes.
+    static let noIssuer = AuthSettings(token: .init(issuer: "http://127.0.0.1:1/application/o/none/", audience: "none"))
+}

@@ -13,7 +13,7 @@ import Testing
 @Suite("API health")
 struct HealthTests {
     static func config(database: DatabaseURL, redis: RedisURL) -> APIConfig {
-        APIConfig(service: ServiceConfig(serviceName: "orcastra-api", version: "test", redis: redis), database: database, secrets: .embedded(masterKey: testMasterKey), databaseStartupTimeout: .seconds(10))
+        APIConfig(service: ServiceConfig(serviceName: "orcastra-api", version: "test", redis: redis), database: database, secrets: .embedded(masterKey: testMasterKey), auth: .noIssuer, databaseStartupTimeout: .seconds(10))
     }
 
     func health(_ client: some TestClientProtocol, path: String = "/health") async throws -> (HTTPResponse.Status, HealthReport) {

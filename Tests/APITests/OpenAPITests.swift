@@ -3,6 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import OrcastraRuntime
 import OrcastraTestSupport
+import AsyncHTTPClient
+import Logging
+import PostgresNIO
 import Testing
 
 @testable import OrcastraAPI
@@ -30,8 +33,10 @@ struct OpenAPITests {
     @Test("every route is documented and every documented operation is routed")
     func inStep() throws {
         let db = DatabaseURL(host: "unused", user: "u", password: nil, database: "d")
-        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db, secrets: .embedded(masterKey: testMasterKey))
-        let router = buildRouter(config: config, sink: LogSink(.memory), health: HealthMonitor(version: "t", checks: []))
+        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db, secrets: .embedded(masterKey: testMasterKey), auth: .noIssuer)
+        let postgres = PostgresClient(configuration: db.clientConfiguration())
+        let routes = APIRoutes(config: config, postgres: postgres, http: HTTPClient.shared, redis: nil, sink: LogSink(.memory), logger: Logger(label: "test"))
+        let router = buildRouter(config: config, sink: LogSink(.memory), health: HealthMonitor(version: "t", checks: []), routes: routes)
         let routed = Set(router.routes.map { "\($0.method) \(Self.openAPIPath($0.path.description))" })
         let documented = try Self.documentOperations()
         #expect(routed.subtracting(documented).isEmpty, "routes missing from openapi.json: \(routed.subtracting(documented).sorted())")
@@ -43,7 +48,7 @@ struct OpenAPITests {
     func served() async throws {
         let db = try await TestDatabase.create()
         defer { db.drop() }
-        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api", redis: try TestEnvironment.redisURL()), database: db.url, secrets: .embedded(masterKey: testMasterKey))
+        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api", redis: try TestEnvironment.redisURL()), database: db.url, secrets: .embedded(masterKey: testMasterKey), auth: .noIssuer)
         try await buildApplication(config: config, sink: LogSink(.memory)).test(.router) { client in
             try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response async throws in
                 #expect(response.status == .ok)

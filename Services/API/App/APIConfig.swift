@@ -5,13 +5,15 @@ struct APIConfig: Sendable {
     var service: ServiceConfig
     var database: DatabaseURL
     var secrets: SecretsBackend
+    var auth: AuthSettings
     /// How long start-up keeps trying to reach PostgreSQL for the migrations.
     var databaseStartupTimeout: Duration
 
-    init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, databaseStartupTimeout: Duration = .seconds(30)) {
+    init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
         self.database = database
         self.secrets = secrets
+        self.auth = auth
         self.databaseStartupTimeout = databaseStartupTimeout
     }
 
@@ -19,6 +21,7 @@ struct APIConfig: Sendable {
         self.service = try ServiceConfig(serviceName: "orcastra-api", defaultPort: 8765, settings: settings)
         self.database = try DatabaseURL(parsing: try settings.required(DatabaseURL.variable, secret: true))
         self.secrets = try SecretsBackend(settings: settings)
+        self.auth = try AuthSettings(settings: settings)
         self.databaseStartupTimeout = .seconds(try settings.int("DATABASE_STARTUP_TIMEOUT_SECONDS", default: 30, range: 0...3600))
     }
 }

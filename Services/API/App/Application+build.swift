@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Configuration
 import Hummingbird
 import Logging
@@ -20,13 +21,17 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     var services: [any Service] = [postgres, http]
     var checks = [HealthCheck.postgres(postgres)]
     if let vault = config.secrets.healthCheck(http: http.client) { checks.append(vault) }
-    if let redisURL = config.service.redis {
-        let redis = RedisClient(url: redisURL)
+    let redis = config.service.redis.map { RedisClient(url: $0) }
+    if let redis {
         services.append(redis)
         checks.append(.redis(redis))
     }
     let health = HealthMonitor(version: config.service.version, checks: checks)
-    let router = buildRouter(config: config, sink: sink, health: health)
+    if !config.auth.enabled {
+        logger.critical("AUTH_ENABLED=false: every request is treated as an administrator. Never run this outside a development machine.")
+    }
+    let routes = APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
+    let router = buildRouter(config: config, sink: sink, health: health, routes: routes)
 
     var app = Application(
         router: router,
@@ -42,10 +47,46 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     return app
 }
 
-/// The API's routes; every dependency is passed in.
-func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor) -> Router<AppRequestContext> {
+/// What the API's routes need, built once in `buildApplication` from the shared clients.
+struct APIRoutes {
+    var authenticator: Authenticator
+    var apiKeys: APIKeyStore
+    var sessions: SessionStore
+    var audit: AuditTrail
+    var postgres: PostgresClient
+    var logger: Logger
+
+    init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) {
+        let audit = AuditTrail(service: config.service.serviceName, version: config.service.version, sink: sink)
+        let verifier = config.auth.token.map { policy in
+            TokenVerifier(policy: policy, keys: .discovering(issuer: policy.issuer, http: http, policy: config.auth.jwks))
+        }
+        let users = UserDirectory(client: postgres, audit: audit, logger: logger)
+        self.apiKeys = APIKeyStore(client: postgres, audit: audit, logger: logger)
+        self.sessions = SessionStore(client: postgres, redis: redis, audit: audit, logger: logger)
+        self.authenticator = Authenticator(verifier: verifier, users: users, apiKeys: self.apiKeys, sessions: self.sessions, logger: logger)
+        self.audit = audit
+        self.postgres = postgres
+        self.logger = logger
+    }
+}
+
+/// The API's routes; every dependency is passed in. Health, the OpenAPI document and the
+/// gateway's sign-in failure reports are public; everything else is behind the authenticator.
+func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes: APIRoutes) -> Router<AppRequestContext> {
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink)
     health.addRoutes(to: router, paths: ["/health", "/api/v1/health"])
-    OpenAPIController().addRoutes(to: router.group("/api/v1"))
+    let open = router.group("/api/v1")
+    OpenAPIController().addRoutes(to: open)
+    LoginFailureController(secret: config.auth.proxySecret, client: routes.postgres, audit: routes.audit, logger: routes.logger)
+        .addRoutes(to: open)
+
+    let signedIn = router.group("/api/v1").add(middleware: routes.authenticator)
+    MeController().addRoutes(to: signedIn)
+    APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
+    SessionController(store: routes.sessions).addRoutes(to: signedIn)
+
+    let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
+    AuditController(client: routes.postgres).addRoutes(to: admin)
     return router
 }

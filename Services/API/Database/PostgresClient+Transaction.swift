@@ -15,3 +15,12 @@ extension PostgresClient {
         }
     }
 }
+
+extension AsyncSequence where Self: Sendable {
+    /// Every element, for the small result sets (a row or a few) that are read whole.
+    func all() async throws -> [Element] {
+        var elements: [Element] = []
+        for try await element in self { elements.append(element) }
+        return elements
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+import PostgresNIO
+
+/// API keys in PostgreSQL: created and revoked through the audit trail, checked on every use.
+struct APIKeyStore: Sendable {
+    let client: PostgresClient
+    let audit: AuditTrail
+    let logger: Logger
+
+    /// Why a presented key does not authenticate; the caller hears only "401".
+    enum Refusal: Error, CustomStringConvertible {
+        case unknown, revoked, expired
+        var description: String {
+            switch self {
+            case .unknown: "unknown API key"
+            case .revoked: "API key revoked"
+            case .expired: "API key expired"
+            }
+        }
+    }
+
+    /// The owner and key id of a presented key, refusing unknown, revoked and expired keys.
+    func authenticate(_ presented: String) async throws -> (ownerID: UUID, keyID: UUID) {
+        let hash = APIKeySecret.hash(presented)
+        let rows = try await self.client.query(
+            """
+            UPDATE api_keys SET last_used_at = now()
+            WHERE key_hash = \(hash)
+            RETURNING id, owner_id, revoked_at IS NOT NULL, expires_at IS NOT NULL AND expires_at <= now()
+            """, logger: self.logger)
+        for try await (id, owner, revoked, expired) in rows.decode((UUID, UUID, Bool, Bool).self) {
+            if revoked { throw Refusal.revoked }
+            if expired { throw Refusal.expired }
+            return (owner, id)
+        }
+        throw Refusal.unknown
+    }
+
+    /// A new key for `owner`; the secret is in the answer and nowhere else.
+    func create(name: String, expiresAt: Date?, owner: Identity, requestID: String?) async throws -> APIKeyCreated {
+        let secret = APIKeySecret.generate()
+        let event = AuditEvent(
+            action: "api_key.create", category: "api_key", severity: .info, actor: .init(owner),
+            target: .init(type: "api_key", id: secret.prefix), result: .success,
+            details: ["name": name, "prefix": secret.prefix], requestID: requestID)
+        return try await self.audit.record(event, client: self.client, logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO api_keys (owner_id, name, prefix, key_hash, expires_at)
+                VALUES (\(owner.id), \(name), \(secret.prefix), \(secret.hash), \(expiresAt))
+                RETURNING id, created_at
+                """, logger: self.logger)
+            for try await (id, created) in rows.decode((UUID, Date).self) {
+                return APIKeyCreated(
+                    key: secret.value,
+                    info: APIKeyInfo(id: id, name: name, prefix: secret.prefix, ownerID: owner.id, ownerName: owner.name,
+                                     createdAt: created, lastUsedAt: nil, expiresAt: expiresAt, revokedAt: nil))
+            }
+            throw APIError(.internalServerError, code: "internal_error", message: "the API key could not be stored")
+        }
+    }
+
+    /// Keys of `owner`, or of everyone when `owner` is nil; never the secrets.
+    func list(owner: UUID?) async throws -> [APIKeyInfo] {
+        let rows = try await self.client.query(
+            """
+            SELECT k.id, k.name, k.prefix, k.owner_id, u.name, k.created_at, k.last_used_at, k.expires_at, k.revoked_at
+            FROM api_keys k JOIN users u ON u.id = k.owner_id
+            WHERE \(owner)::uuid IS NULL OR k.owner_id = \(owner)
+            ORDER BY k.created_at DESC
+            """, logger: self.logger)
+        var keys: [APIKeyInfo] = []
+        for try await (id, name, prefix, ownerID, ownerName, created, used, expires, revoked)
+            in rows.decode((UUID, String, String, UUID, String?, Date, Date?, Date?, Date?).self) {
+            keys.append(APIKeyInfo(id: id, name: name, prefix: prefix, ownerID: ownerID, ownerName: ownerName,
+                                   createdAt: created, lastUsedAt: used, expiresAt: expires, revokedAt: revoked))
+        }
+        return keys
+    }
+
+    /// Revokes key `id` if `actor` may (its owner, or an admin); false when there is no such key
+    /// for them. Revoking twice is not an error and is audited once.
+    func revoke(id: UUID, actor: Identity, requestID: String?) async throws -> Bool {
+        let owner: UUID? = actor.role == .admin ? nil : actor.id
+        let event = AuditEvent(
+            action: "api_key.revoke", category: "api_key", severity: .info, actor: .init(actor),
+            target: .init(type: "api_key", id: id.uuidString), result: .success, requestID: requestID)
+        let found = try await self.client.query(
+            "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = \(id) AND (\(owner)::uuid IS NULL OR owner_id = \(owner))",
+            logger: self.logger).decode(Bool.self).all()
+        guard let alreadyRevoked = found.first else { return false }
+        if alreadyRevoked { return true }
+        try await self.audit.record(event, client: self.client, logger: self.logger) { connection in
+            try await connection.query("UPDATE api_keys SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL", logger: self.logger)
+        }
+        return true
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+
+/// The one place the API decides who is calling (DESIGN §5.7): a bearer JWT from the identity
+/// provider, or an `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
+///
+/// Every failure is a 401 with the same message, so a caller learns nothing about why; the why
+/// goes to the debug log. A JWT that names a gateway session (`X-Orcastra-Session`) is refused
+/// once that session has ended.
+struct Authenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    /// The header the gateway uses to name the session a proxied call belongs to.
+    static let sessionHeader = HTTPField.Name("X-Orcastra-Session")!
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+    let verifier: TokenVerifier?
+    let users: UserDirectory
+    let apiKeys: APIKeyStore
+    let sessions: SessionStore
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let identity = try await self.identify(request, context: context)
+        context.identity = identity
+        context.state.user = AccessLogUser(
+            id: identity.id.uuidString, type: identity.authMethod == .apiKey ? "api_key" : "user",
+            role: identity.role.rawValue, groups: identity.groups)
+        return try await next(request, context)
+    }
+
+    func identify(_ request: Request, context: Context) async throws -> Identity {
+        guard let verifier = self.verifier else { return try await self.developmentIdentity(context: context) }
+        guard let credential = try Self.credential(in: request) else {
+            throw Self.unauthorized("sign in: send Authorization: Bearer <token> or X-API-Key")
+        }
+        if APIKeySecret.looksLikeKey(credential) {
+            return try await self.identify(apiKey: credential, context: context)
+        }
+        let claims: TokenClaims
+        do {
+            claims = try await verifier.verify(credential)
+        } catch {
+            self.logger.debug("bearer token refused", metadata: ["reason": "\(error)", "request_id": "\(context.state.requestID)"])
+            throw Self.unauthorized()
+        }
+        let groups = claims.groups ?? []
+        let role = Role.resolve(groups: groups)
+        let user = try await self.users.sawToken(
+            subject: claims.subject ?? "", name: claims.name ?? claims.preferredUsername, email: claims.email,
+            role: role, groups: groups, requestID: context.state.requestID)
+        var identity = Identity(id: user.id, subject: user.subject, name: user.name, email: user.email,
+                                role: role, groups: groups, authMethod: .token)
+        if let named = request.headers[Self.sessionHeader] {
+            guard let session = UUID(uuidString: named), try await self.sessions.isOpen(session, userID: user.id) else {
+                self.logger.debug("session ended or not this user's", metadata: ["request_id": "\(context.state.requestID)"])
+                throw APIError(.unauthorized, code: "session_ended", message: "this session has ended; sign in again",
+                               headers: [.wwwAuthenticate: "Bearer"])
+            }
+            identity.sessionID = session
+        }
+        return identity
+    }
+
+    /// An API key acts for its owner with the owner's current role.
+    func identify(apiKey: String, context: Context) async throws -> Identity {
+        do {
+            let (ownerID, keyID) = try await self.apiKeys.authenticate(apiKey)
+            guard let owner = try await self.users.user(id: ownerID) else { throw APIKeyStore.Refusal.unknown }
+            return Identity(id: owner.id, subject: owner.subject, name: owner.name, email: owner.email,
+                            role: owner.role, groups: owner.groups, authMethod: .apiKey, apiKeyID: keyID)
+        } catch let refusal as APIKeyStore.Refusal {
+            self.logger.debug("API key refused", metadata: ["reason": "\(refusal)", "request_id": "\(context.state.requestID)"])
+            throw Self.unauthorized()
+        }
+    }
+
+    /// `AUTH_ENABLED=false` (development only): everyone is one admin.
+    func developmentIdentity(context: Context) async throws -> Identity {
+        let user = try await self.users.sawToken(
+            subject: "development", name: "Development admin", email: nil, role: .admin, groups: ["role_admin"],
+            requestID: context.state.requestID)
+        return Identity(id: user.id, subject: user.subject, name: user.name, email: user.email, role: .admin,
+                        groups: user.groups, authMethod: .development)
+    }
+
+    /// The presented credential: `Authorization: Bearer x` or `X-API-Key: x`; any other
+    /// `Authorization` scheme is refused rather than ignored.
+    static func credential(in request: Request) throws -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw Self.unauthorized("use Authorization: Bearer <token>")
+            }
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        return request.headers[Self.apiKeyHeader]?.trimmingCharacters(in: .whitespaces)
+    }
+
+    static func unauthorized(_ message: String = "the credentials are missing, invalid or expired") -> APIError {
+        APIError(.unauthorized, code: "unauthorized", message: message, headers: [.wwwAuthenticate: "Bearer"])
+    }
+}
+
+extension AppRequestContext {
+    /// The caller, which the authenticator has set for every route behind it.
+    func requireIdentity() throws -> Identity {
+        guard let identity = self.identity else { throw Authenticator.unauthorized() }
+        return identity
+    }
+
+    /// The caller, if their role is at least `role`; 403 otherwise.
+    func require(_ role: Role) throws -> Identity {
+        let identity = try self.requireIdentity()
+        guard identity.role >= role else {
+            throw APIError(.forbidden, code: "forbidden", message: "this needs the \(role.title) role; you are \(identity.role.title)")
+        }
+        return identity
+    }
+}

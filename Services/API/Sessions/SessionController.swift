@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import OrcastraModels
+import OrcastraRuntime
+
+/// `/api/v1/sessions`: the gateway registers a sign-in, reports refreshes and sign-outs; people
+/// list their sessions (an admin sees everyone's) and revoke them.
+struct SessionController {
+    let store: SessionStore
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("sessions", use: self.start)
+        group.get("sessions", use: self.list)
+        group.delete("sessions/:id", use: self.revoke)
+        group.post("sessions/:id/refresh", use: self.refreshed)
+        group.post("sessions/:id/logout", use: self.logout)
+    }
+
+    /// Only with the identity provider's token: a session is a browser sign-in, never an API key.
+    @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard identity.authMethod != .apiKey else {
+            throw APIError(.forbidden, code: "forbidden", message: "sessions are started by signing in, not with an API key")
+        }
+        let body = try await request.decode(as: SessionStart.self, context: context)
+        let session = try await self.store.start(for: identity, body, requestID: context.state.requestID)
+        var response = try JSONResponse.encode(session, status: .created)
+        response.headers[.location] = "/api/v1/sessions/\(session.id.uuidString.lowercased())"
+        return response
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<SessionInfo> {
+        let identity = try context.requireIdentity()
+        let sessions = try await self.store.list(userID: identity.role == .admin ? nil : identity.id, current: identity.sessionID)
+        return ListPage(items: sessions)
+    }
+
+    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await self.end(.revoked, request: request, context: context)
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await self.end(.logout, request: request, context: context)
+    }
+
+    /// The gateway refreshed this session's tokens; only the session's own calls may say so.
+    @Sendable func refreshed(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.uuid("id")
+        guard identity.sessionID == id else {
+            throw APIError(.forbidden, code: "forbidden", message: "a refresh is reported through the session it belongs to")
+        }
+        try await self.store.refreshed(id, actor: identity, requestID: context.state.requestID)
+        return .noContent
+    }
+
+    func end(_ reason: SessionStore.Ending, request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let identity = try context.requireIdentity()
+        let id = try context.parameters.uuid("id")
+        guard try await self.store.end(id, reason: reason, actor: identity, requestID: context.state.requestID) else {
+            throw APIError(.notFound, code: "not_found", message: "no open session \(id.uuidString.lowercased()) of yours")
+        }
+        return .noContent
+    }
+}

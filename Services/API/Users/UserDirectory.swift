@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import OrcastraRuntime
+import Logging
+import OrcastraModels
+import PostgresNIO
+import Synchronization
+
+/// The `users` table as authentication sees it: upserted when a token's subject is seen,
+/// read when an API key acts for its owner.
+///
+/// Every request carries a token, so writes are skipped while nothing changed and the last
+/// write is under a minute old; the first sight of a changed role is written at once and
+/// audited (`user.role_changed`), because a role change is what an auditor looks for.
+final class UserDirectory: Sendable {
+    struct User: Sendable, Equatable {
+        var id: UUID
+        var subject: String
+        var name: String?
+        var email: String?
+        var role: Role
+        var groups: [String]
+    }
+
+    let client: PostgresClient
+    let audit: AuditTrail
+    let logger: Logger
+    private let recent = Mutex<[String: (user: User, written: ContinuousClock.Instant)]>([:])
+    static let rewriteAfter: Duration = .seconds(60)
+
+    init(client: PostgresClient, audit: AuditTrail, logger: Logger) {
+        self.client = client
+        self.audit = audit
+        self.logger = logger
+    }
+
+    /// The user a verified token names, created or brought up to date.
+    func sawToken(subject: String, name: String?, email: String?, role: Role, groups: [String], requestID: String?) async throws -> User {
+        let now = ContinuousClock.now
+        if let cached = self.recent.withLock({ $0[subject] }),
+           cached.user.name == name, cached.user.email == email, cached.user.role == role, cached.user.groups == groups,
+           now - cached.written < Self.rewriteAfter {
+            return cached.user
+        }
+        let rows = try await self.client.query(
+            """
+            INSERT INTO users (subject, name, email, role, groups) VALUES (\(subject), \(name), \(email), \(role.rawValue), \(groups))
+            ON CONFLICT (subject) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
+                groups = EXCLUDED.groups, last_seen_at = now()
+            RETURNING id, (SELECT role FROM users WHERE subject = \(subject))
+            """, logger: self.logger)
+        var result: (UUID, String?)?
+        for try await row in rows.decode((UUID, String?).self) { result = row }
+        guard let (id, previous) = result else { throw APIError(.internalServerError, code: "internal_error", message: "the user record could not be written") }
+        let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups)
+        self.recent.withLock { $0[subject] = (user, now) }
+        if let previous, previous != role.rawValue {
+            try await self.audit.record(AuditEvent(
+                action: "user.role_changed", category: "rbac", severity: .warning,
+                actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
+                result: .success, requestID: requestID, before: ["role": previous], after: ["role": role.rawValue]
+            ), client: self.client, logger: self.logger)
+        }
+        return user
+    }
+
+    /// The user with this id, as last written.
+    func user(id: UUID) async throws -> User? {
+        let rows = try await self.client.query(
+            "SELECT id, subject, name, email, role, groups FROM users WHERE id = \(id)", logger: self.logger)
+        for try await (id, subject, name, email, role, groups) in rows.decode((UUID, String, String?, String?, String, [String]).self) {
+            return User(id: id, subject: subject, name: name, email: email, role: Role(rawValue: role) ?? .tenant, groups: groups)
+        }
+        return nil
+    }
+}
