@@ -1,15 +1,31 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OrcastraModels
 import OrcastraRuntime
+import OrcastraTestSupport
 
 @testable import OrcastraGateway
 
-/// Builds the real gateway pointed at `apiURL`.
-func makeGateway(apiURL: String, sink: LogSink = LogSink(.memory), redis: RedisURL? = nil) async throws -> some ApplicationProtocol {
-    var service = ServiceConfig(serviceName: "orcastra-gateway", version: "test", redis: redis)
+/// The `NEXTAUTH_SECRET` of gateways built here; tests that plant sessions use the same one.
+let testGatewaySecret = "test-nextauth-secret-0123456789abcdef0123"
+
+/// An issuer nobody answers at: for gateway tests that never sign in through a provider.
+let unreachableIssuer = "http://127.0.0.1:1/application/o/none/"
+
+func gatewayConfig(apiURL: String, issuer: String = unreachableIssuer, clientSecret: String = "gateway-test-secret",
+                   publicURL: String = "http://localhost:4321", proxySecret: String? = nil, refreshSkew: Duration = .seconds(60)) throws -> GatewayConfig {
+    var service = ServiceConfig(serviceName: "orcastra-gateway", version: "test", redis: try TestEnvironment.redisURL())
     service.maxBodyBytes = 1 << 20
-    return try await OrcastraGateway.buildApplication(config: GatewayConfig(service: service, apiURL: apiURL), sink: sink)
+    let auth = GatewayAuthSettings(issuer: issuer, clientID: "orcastra-test", clientSecret: clientSecret, secret: testGatewaySecret,
+                                   proxySecret: proxySecret, refreshSkew: refreshSkew)
+    return try GatewayConfig(service: service, apiURL: apiURL, publicURL: publicURL, auth: auth)
+}
+
+/// Builds the real gateway pointed at `apiURL`.
+func makeGateway(apiURL: String, sink: LogSink = LogSink(.memory)) async throws -> some ApplicationProtocol {
+    try await OrcastraGateway.buildApplication(config: try gatewayConfig(apiURL: apiURL), sink: sink)
 }
 
 /// Runs a live stand-in API and gives `body` its base URL.
@@ -17,5 +33,30 @@ func withUpstream<R: Sendable>(_ body: @Sendable (String) async throws -> R) asy
     let upstream = Application(router: TestUpstream.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     return try await upstream.test(.live) { client in
         try await body("http://127.0.0.1:\(client.port!)")
+    }
+}
+
+/// Sessions planted in Redis the way the callback stores them, for tests of what a signed-in
+/// browser gets without going through a provider.
+enum TestSessions {
+    struct Planted: Sendable {
+        /// `orcastra_session=<id>`, ready for a `Cookie` header.
+        let cookie: String
+        let id: String
+        let session: GatewaySession
+    }
+
+    static func vault() throws -> SessionVault {
+        SessionVault(redis: RedisClient(url: try TestEnvironment.redisURL()), key: GatewayKeys(secret: testGatewaySecret).sessionSealing)
+    }
+
+    static func signIn(role: Role = .admin, accessToken: String = "access-\(UUID())", expiresIn: Double = 3600) async throws -> Planted {
+        let identity = Identity(id: UUID(), subject: "subject-\(role)", name: "Test \(role.title)", email: "\(role)@example.test",
+                                role: role, groups: ["role_\(role)"], authMethod: .token)
+        let session = GatewaySession(apiSessionID: UUID(), accessToken: accessToken, refreshToken: "refresh", idToken: "id-token",
+                                     accessExpires: Date().timeIntervalSince1970 + expiresIn, identity: identity,
+                                     createdAt: Date().timeIntervalSince1970)
+        let id = try await self.vault().create(session)
+        return Planted(cookie: "\(SessionVault.cookieName)=\(id)", id: id, session: session)
     }
 }

@@ -6,12 +6,15 @@ import OrcastraRuntime
 import OrcastraTestSupport
 import Testing
 
+@testable import OrcastraGateway
+
 @Suite("Gateway pages and assets")
 struct PagesTests {
-    @Test("the landing page is a styled HTML page from the template")
-    func landing() async throws {
+    @Test("the home page is a styled HTML page from the template, with the user's name, email and role")
+    func home() async throws {
         try await makeGateway(apiURL: "http://127.0.0.1:9").test(.router) { client in
-            try await client.execute(uri: "/", method: .get) { response async throws in
+            let session = try await TestSessions.signIn(role: .partner)
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: session.cookie]) { response async throws in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("default-src 'self'") == true)
@@ -20,6 +23,9 @@ struct PagesTests {
                 #expect(html.contains("<link rel=\"stylesheet\" href=\"/static/css/orcastra.css\">"))
                 #expect(html.contains("Every cluster, one console."))
                 #expect(html.contains("Orcastra test"))
+                #expect(html.contains(#"data-testid="user-role">Partner<"#))
+                #expect(html.contains(#"data-testid="user-email">partner@example.test<"#))
+                #expect(html.contains("Test Partner"))
                 #expect(!html.contains("{{"))
             }
         }
@@ -51,7 +57,7 @@ struct PagesTests {
     @Test("gateway health names the API and Redis")
     func health() async throws {
         try await withUpstream { api in
-            try await makeGateway(apiURL: api, redis: try TestEnvironment.redisURL()).test(.router) { client in
+            try await makeGateway(apiURL: api).test(.router) { client in
                 try await client.execute(uri: "/health", method: .get) { response async throws in
                     let report = try JSONValue.parse(String(buffer: response.body))
                     // The stand-in API has no /health route but answers, which is what "api" checks.

@@ -38,6 +38,7 @@ struct ProxyTests {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/api/v1/digest")
                 request.method = .POST
                 request.body = .bytes(payload)
+                request.headers.add(name: "Cookie", value: try await TestSessions.signIn().cookie)
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
                 #expect(response.status == .ok)
                 let report = try JSONValue.parse(String(buffer: try await response.body.collect(upTo: 1 << 20)))
@@ -52,8 +53,9 @@ struct ProxyTests {
         try await withUpstream { api in
             try await makeGateway(apiURL: api).test(.live) { client in
                 // AsyncHTTPClient, not the test client, which aggregates and caps bodies.
-                let response = try await HTTPClient.shared.execute(
-                    HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/api/v1/download/32"), timeout: .seconds(60))
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/api/v1/download/32")
+                request.headers.add(name: "Cookie", value: try await TestSessions.signIn().cookie)
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
                 #expect(response.status == .ok)
                 var bytes = 0
                 for try await part in response.body { bytes += part.readableBytes }
@@ -70,6 +72,7 @@ struct ProxyTests {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/api/v1/echo")
                 request.method = .POST
                 request.body = .stream(chunks, length: .unknown)
+                request.headers.add(name: "Cookie", value: try await TestSessions.signIn().cookie)
                 input.yield(ByteBuffer(string: "chunk-0;"))
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
                 #expect(response.status == .ok)
@@ -91,8 +94,10 @@ struct ProxyTests {
     func requestHeaders() async throws {
         try await withUpstream { api in
             try await makeGateway(apiURL: api).test(.live) { client in
+                let session = try await TestSessions.signIn()
                 let headers: HTTPFields = [
-                    .authorization: "Bearer stolen", .cookie: "orcastra_session=abc", RequestID.header: "trace-77",
+                    .authorization: "Bearer stolen", .cookie: session.cookie, RequestID.header: "trace-77",
+                    HTTPField.Name("X-Orcastra-Session")!: UUID().uuidString,
                     HTTPField.Name("X-Forwarded-User")!: "admin", HTTPField.Name("X_Forwarded_User")!: "admin",
                     HTTPField.Name("X-Forwarded-For")!: "6.6.6.6", HTTPField.Name("X-Api-Key")!: "orc_x",
                     HTTPField.Name("X-Custom")!: "kept",
@@ -100,9 +105,12 @@ struct ProxyTests {
                 try await client.execute(uri: "/api/v1/digest", method: .post, headers: headers, body: ByteBuffer(string: "x")) { response async throws in
                     let report = try JSONValue.parse(String(buffer: response.body))
                     let seen = Set((report["headers"]?.string ?? "").split(separator: ",").map(String.init))
-                    for dropped in ["authorization", "cookie", "x-forwarded-user", "x_forwarded_user", "x-api-key"] {
+                    for dropped in ["cookie", "x-forwarded-user", "x_forwarded_user", "x-api-key"] {
                         #expect(!seen.contains(dropped), "\(dropped) reached the API")
                     }
+                    // The client's Authorization and session header are replaced by the session's own.
+                    #expect(report["authorization"] == .string("Bearer " + session.session.accessToken))
+                    #expect(report["session"] == .string(session.session.apiSessionID.uuidString.lowercased()))
                     #expect(seen.contains("x-custom"))
                     #expect(report["request_id"] == .string("trace-77"))
                     // The test client connects directly (untrusted), so its own X-Forwarded-For is not believed.
@@ -128,11 +136,12 @@ struct ProxyTests {
     func responseHandling() async throws {
         try await withUpstream { api in
             try await makeGateway(apiURL: api).test(.live) { client in
-                try await client.execute(uri: "/api/v1/redirect", method: .get) { response async throws in
+                let signedIn: HTTPFields = [.cookie: try await TestSessions.signIn().cookie]
+                try await client.execute(uri: "/api/v1/redirect", method: .get, headers: signedIn) { response async throws in
                     #expect(response.status == .found)
                     #expect(response.headers[.location] == "http://elsewhere.invalid/landing")
                 }
-                try await client.execute(uri: "/api/v1/hop", method: .get) { response async throws in
+                try await client.execute(uri: "/api/v1/hop", method: .get, headers: signedIn) { response async throws in
                     #expect(response.headers[HTTPField.Name("X-Private-Hop")!] == nil)
                     #expect(response.headers[HTTPField.Name("Keep-Alive")!] == nil)
                     #expect(response.headers[HTTPField.Name("X-Kept")!] == "yes")
@@ -146,7 +155,8 @@ struct ProxyTests {
     func apiDown() async throws {
         let deadPort = try Command.freePort()
         try await makeGateway(apiURL: "http://127.0.0.1:\(deadPort)").test(.router) { client in
-            try await client.execute(uri: "/api/v1/health", method: .get) { response async throws in
+            let signedIn: HTTPFields = [.cookie: try await TestSessions.signIn().cookie]
+            try await client.execute(uri: "/api/v1/health", method: .get, headers: signedIn) { response async throws in
                 #expect(response.status == .badGateway)
                 let body = try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body))
                 #expect(body.error.code == "api_unreachable")
@@ -160,16 +170,17 @@ struct ProxyTests {
         defer { db.drop() }
         var service = ServiceConfig(serviceName: "orcastra-api", version: "real", redis: try TestEnvironment.redisURL())
         service.maxBodyBytes = 4096
-        let api = try OrcastraAPI.buildApplication(config: APIConfig(service: service, database: db.url, secrets: .embedded(masterKey: String(repeating: "k", count: 40))), sink: LogSink(.memory))
+        let api = try OrcastraAPI.buildApplication(config: APIConfig(service: service, database: db.url, secrets: .embedded(masterKey: String(repeating: "k", count: 40)), auth: AuthSettings(token: nil)), sink: LogSink(.memory))
         try await api.test(.live) { apiClient in
             try await makeGateway(apiURL: "http://127.0.0.1:\(apiClient.port!)").test(.live) { client in
-                try await client.execute(uri: "/api/v1/health", method: .get) { response async throws in
+                let signedIn: HTTPFields = [.cookie: try await TestSessions.signIn().cookie]
+                try await client.execute(uri: "/api/v1/health", method: .get, headers: signedIn) { response async throws in
                     #expect(response.status == .ok)
                     let report = try JSONDecoder().decode(HealthReport.self, from: Data(buffer: response.body))
                     #expect(report.version == "real")
                     #expect(report.checks.keys.sorted() == ["postgres", "redis"])
                 }
-                try await client.execute(uri: "/api/v1/anything", method: .post, body: ByteBuffer(repeating: 1, count: 8192)) { response async throws in
+                try await client.execute(uri: "/api/v1/anything", method: .post, headers: signedIn, body: ByteBuffer(repeating: 1, count: 8192)) { response async throws in
                     #expect(response.status == .contentTooLarge)
                     #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body)).error.code == "payload_too_large")
                 }

@@ -19,7 +19,7 @@ enum TestUpstream {
             }
             let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
             let names = request.headers.map { $0.name.canonicalName }.sorted().joined(separator: ",")
-            let body = "{\"bytes\":\(bytes),\"sha256\":\"\(digest)\",\"headers\":\"\(names)\",\"request_id\":\"\(request.headers[HTTPField.Name("X-Request-ID")!] ?? "")\",\"forwarded_for\":\"\(request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "")\"}"
+            let body = "{\"bytes\":\(bytes),\"sha256\":\"\(digest)\",\"headers\":\"\(names)\",\"request_id\":\"\(request.headers[HTTPField.Name("X-Request-ID")!] ?? "")\",\"forwarded_for\":\"\(request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "")\",\"authorization\":\"\(request.headers[.authorization] ?? "")\",\"session\":\"\(request.headers[HTTPField.Name("X-Orcastra-Session")!] ?? "")\"}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         // Sends `n` MiB of a repeating pattern, streamed in 64 KiB chunks.

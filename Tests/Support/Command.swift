@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs external programs for tests (psql, redis-server, initdb, the built services).
 public enum Command {
@@ -93,18 +94,29 @@ public enum Command {
 
     /// A TCP port nothing listens on right now.
     public static func freePort() throws -> Int {
+        // Below Linux's ephemeral range (32768–60999), so that a server another test binds to
+        // port 0 cannot be handed the port we chose before our server binds it; and never the
+        // same port twice in one test process.
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if Self.canBind(port) { return port }
+        }
+        throw MissingService("no free TCP port on 127.0.0.1 between 20000 and 32000")
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw MissingService("no free TCP port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// True once something accepts TCP connections on 127.0.0.1:`port`.

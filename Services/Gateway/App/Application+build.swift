@@ -19,15 +19,13 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
     let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(300))
     var services: [any Service] = [http]
     var checks = [HealthCheck.api(http.client, url: config.apiURL)]
-    if let redisURL = config.service.redis {
-        let redis = RedisClient(url: redisURL)
-        services.append(redis)
-        checks.append(.redis(redis))
-    }
+    let redis = RedisClient(url: config.redis)
+    services.append(redis)
+    checks.append(.redis(redis))
     let assets = try GatewayAssets.bundled()
     let templates = try await MustacheLibrary(directory: assets.templates.path)
     let router = buildRouter(
-        config: config, sink: sink, http: http.client, templates: templates, publicFolder: assets.public.path,
+        config: config, sink: sink, http: http.client, redis: redis, templates: templates, publicFolder: assets.public.path,
         health: HealthMonitor(version: config.service.version, checks: checks)
     )
     return Application(
@@ -40,13 +38,22 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
 
 /// The gateway's routes; every dependency is passed in.
 func buildRouter(
-    config: GatewayConfig, sink: LogSink, http: HTTPClient, templates: MustacheLibrary, publicFolder: String, health: HealthMonitor
+    config: GatewayConfig, sink: LogSink, http: HTTPClient, redis: RedisClient, templates: MustacheLibrary, publicFolder: String,
+    health: HealthMonitor
 ) -> Router<AppRequestContext> {
+    let logger = Logger(label: "orcastra-gateway")
+    let pages = PageRenderer(templates: templates, version: config.service.version)
+    let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
+    let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
+    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing)
+    let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix])
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))
     health.addRoutes(to: router, paths: ["/health", "/healthz"])
-    PagesController(templates: templates, version: config.service.version).addRoutes(to: router)
-    APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP).addRoutes(to: router)
+    PagesController(pages: pages, guardian: guardian).addRoutes(to: router)
+    AuthController(party: party, vault: vault, guardian: guardian, api: api, pages: pages, publicURL: config.publicURL,
+                   clientIP: config.service.clientIP, logger: logger).addRoutes(to: router)
+    APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP, guardian: guardian).addRoutes(to: router)
     return router
 }

@@ -7,16 +7,25 @@ struct GatewayConfig: Sendable {
     var apiURL: String
     /// The gateway's public URL (`NEXTAUTH_URL`), used for redirects and cookie flags.
     var publicURL: String
+    var auth: GatewayAuthSettings
+    /// Sessions live in Redis; the gateway cannot sign anyone in without it.
+    var redis: RedisURL
 
-    init(service: ServiceConfig, apiURL: String, publicURL: String = "http://localhost:4321") {
+    init(service: ServiceConfig, apiURL: String, publicURL: String = "http://localhost:4321", auth: GatewayAuthSettings) throws(ConfigError) {
+        guard let redis = service.redis else { throw ConfigError("REDIS_ENABLED", "is false, but the gateway keeps its sessions in Redis") }
         self.service = service
         self.apiURL = apiURL
         self.publicURL = publicURL
+        self.auth = auth
+        self.redis = redis
     }
 
     init(settings: Settings) throws(ConfigError) {
         self.service = try ServiceConfig(serviceName: "orcastra-gateway", defaultPort: 4321, settings: settings)
         self.apiURL = try settings.httpURL("INTERNAL_BACKEND_URL", default: "http://127.0.0.1:8765")
         self.publicURL = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321")
+        self.auth = try GatewayAuthSettings(settings: settings)
+        guard let redis = self.service.redis else { throw ConfigError("REDIS_ENABLED", "is false, but the gateway keeps its sessions in Redis") }
+        self.redis = redis
     }
 }

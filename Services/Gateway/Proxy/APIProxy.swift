@@ -3,17 +3,22 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import Foundation
+import OrcastraModels
 import OrcastraRuntime
 
-/// Forwards `/api/v1/*` to the API, streaming bodies both ways.
+/// Forwards `/api/v1/*` to the API for signed-in browsers, streaming bodies both ways.
 ///
 /// Redirects come back to the browser untouched (the client never follows them), hop-by-hop
-/// and identity headers a client sent are dropped, the request id is passed on so both
-/// services' access lines carry it, and the client address goes as `X-Forwarded-For`.
+/// and identity headers a client sent are dropped before ours are added (the session's access
+/// token as `Authorization: Bearer`, its id as `X-Orcastra-Session`), the request id is passed
+/// on so both services' access lines carry it, and the client address goes as
+/// `X-Forwarded-For`. Signed out → 401 JSON, never a redirect: these are API calls.
 struct APIProxy {
     let client: HTTPClient
     let apiURL: String
     let clientIP: ClientIPPolicy
+    let guardian: SessionGuard
 
     /// Everything under this path belongs to the API.
     static let prefix = "/api/v1/"
@@ -27,12 +32,17 @@ struct APIProxy {
     }
 
     @Sendable func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let current = try await self.guardian.current(request, context: context) else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "Sign in first: this call needs a session.")
+        }
         var target = self.apiURL + request.uri.path
         if let query = request.uri.query, !query.isEmpty { target += "?" + query }
         var outbound = HTTPClientRequest(url: target)
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         outbound.headers = ProxyHeaders.outbound(from: request.headers)
         outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
+        outbound.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + current.session.accessToken)
+        outbound.headers.replaceOrAdd(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
         let client = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }
         }
@@ -50,6 +60,9 @@ struct APIProxy {
             context.logger.warning("API unreachable", metadata: ["error": "\(error)"])
             throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
         }
+        if upstream.status == .unauthorized {
+            return try await self.unauthorized(upstream, current: current)
+        }
         let upstreamLength = upstream.headers.first(name: "content-length").flatMap { Int($0) }
         let body = upstream.body
         return Response(
@@ -60,5 +73,15 @@ struct APIProxy {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// The API refused the session's credentials: if it says the session has ended, the
+    /// gateway forgets it too, so the next page asks the browser to sign in.
+    func unauthorized(_ upstream: HTTPClientResponse, current: SessionGuard.Current) async throws -> Response {
+        let body = try await upstream.body.collect(upTo: 64 * 1024)
+        if let error = try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(buffer: body)), error.error.code == "session_ended" {
+            try await self.guardian.vault.delete(current.id)
+        }
+        return Response(status: .unauthorized, headers: ProxyHeaders.inbound(from: upstream.headers), body: .init(byteBuffer: body))
     }
 }

@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+import Mustache
+import OrcastraModels
+import OrcastraRuntime
+
+/// Renders Mustache pages with the values every page shares (version, the signed-in user and
+/// the navigation their role gets).
+struct PageRenderer: Sendable {
+    let templates: MustacheLibrary
+    let version: String
+
+    func render(_ template: String, _ values: [String: Any], user: Identity? = nil, status: HTTPResponse.Status = .ok) throws -> HTML {
+        var values = values
+        values["version"] = self.version
+        if let user {
+            values["user"] = ["name": user.name ?? user.subject, "email": user.email ?? "", "role": user.role.title, "roleKey": user.role.rawValue]
+            values["nav"] = Self.navigation(for: user.role)
+        }
+        guard let html = self.templates.render(values, withTemplate: template) else {
+            throw APIError(.internalServerError, code: "template_missing", message: "The page template \(template) is missing.")
+        }
+        return HTML(html: html, status: status)
+    }
+
+    /// A page that explains a failure, with the status that goes with it.
+    func error(_ status: HTTPResponse.Status, title: String, message: String) throws -> Response {
+        try self.render("error", ["title": title, "message": message, "status": status.code], status: status).asResponse
+    }
+
+    /// What the top navigation offers: everyone has their home and account; admins also the
+    /// audit log. Cluster and instance pages join as they are built.
+    static func navigation(for role: Role) -> [[String: String]] {
+        var items = [["href": "/", "label": "Home"], ["href": "/account", "label": "Account"]]
+        if role == .admin { items.append(["href": "/audit", "label": "Audit log"]) }
+        return items
+    }
+}
+
+/// An HTML page response.
+struct HTML: ResponseGenerator {
+    let html: String
+    var status: HTTPResponse.Status = .ok
+
+    func response(from request: Request, context: some RequestContext) throws -> Response { self.asResponse }
+
+    var asResponse: Response {
+        Response(
+            status: self.status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-store",
+                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Referrer-Policy")!: "same-origin",
+            ],
+            body: .init(byteBuffer: .init(string: self.html))
+        )
+    }
+}

@@ -1,0 +1,33 @@
+// Small helpers the dashboard's scripts share: JSON calls through the gateway's /api/v1 proxy
+// (the session cookie goes along; no token is ever in the page) and safe DOM building.
+(function () {
+  "use strict";
+  async function call(method, path, body) {
+    const options = { method: method, headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    if (response.status === 401) {
+      window.location.href = "/login?return_to=" + encodeURIComponent(window.location.pathname);
+      throw new Error("signed out");
+    }
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new Error(data && data.error ? data.error.message : "HTTP " + response.status);
+    return data;
+  }
+
+  function cell(text) {
+    const td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "—" : String(text);
+    return td;
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString() : "—";
+  }
+
+  window.Orcastra = { call: call, cell: cell, when: when };
+})();

@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+import OrcastraTestSupport
+import PostgresNIO
+import ServiceLifecycle
+
+@testable import OrcastraAPI
+@testable import OrcastraDevIdP
+@testable import OrcastraGateway
+
+/// The whole sign-in path in one process: the development identity provider, the API (on a
+/// fresh database) and the gateway, each live on its own loopback port, configured as
+/// `make run` configures them. Tests drive it with a `TestBrowser`.
+struct SignInStack: Sendable {
+    let idp: String
+    let api: String
+    let gateway: String
+    let db: TestDatabase
+    let issuer: String
+
+    static let clientID = "orcastra-test"
+    static let clientSecret = "client-secret-for-tests-0123456789"
+    static let proxySecret = "proxy-secret-for-tests-0123456789"
+    static let users = [
+        SeedUser(username: "admin", password: "admin-pw", name: "Ada Admin", email: "admin@example.test", groups: ["role_admin"]),
+        SeedUser(username: "partner", password: "partner-pw", name: "Pat Partner", email: "partner@example.test", groups: ["role_partner"]),
+        SeedUser(username: "tenant", password: "tenant-pw", name: "Tess Tenant", email: "tenant@example.test", groups: ["role_tenant"]),
+    ]
+
+    static func run(
+        accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
+        _ body: @Sendable (SignInStack) async throws -> Void
+    ) async throws {
+        let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
+        let idp = "http://127.0.0.1:\(idpPort)", gateway = "http://127.0.0.1:\(gatewayPort)"
+        let idpConfig = DevIdPConfig(
+            client: OIDCClient(clientID: Self.clientID, clientSecret: Self.clientSecret,
+                               redirectURIs: [gateway + RelyingParty.callbackPath], postLogoutRedirectURIs: [gateway + "/signin"]),
+            users: Self.users,
+            service: ServiceConfig(serviceName: "orcastra-devidp", httpHost: "127.0.0.1", httpPort: idpPort),
+            publicURL: idp, slug: "orcastra", accessTokenTTL: accessTokenTTL, testControls: true)
+        let issuer = idpConfig.issuer
+        let db = try await TestDatabase.create()
+        defer { db.drop() }
+        let redis = try TestEnvironment.redisURL()
+        try await withRunning(OrcastraDevIdP.buildApplication(config: idpConfig, sink: LogSink(.memory)), port: idpPort) {
+            let apiConfig = APIConfig(
+                service: ServiceConfig(serviceName: "orcastra-api", version: "test", httpHost: "127.0.0.1", httpPort: apiPort, redis: redis), database: db.url,
+                secrets: .embedded(masterKey: String(repeating: "k", count: 40)),
+                auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: .init(refetchCooldown: .seconds(1)), proxySecret: Self.proxySecret))
+            try await withRunning(OrcastraAPI.buildApplication(config: apiConfig, sink: sink), port: apiPort) {
+                let api = "http://127.0.0.1:\(apiPort)"
+                var gatewayService = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: gatewayPort, redis: redis)
+                gatewayService.clientIP = ClientIPPolicy()
+                let auth = GatewayAuthSettings(issuer: issuer, clientID: Self.clientID, clientSecret: Self.clientSecret, secret: testGatewaySecret,
+                                               proxySecret: Self.proxySecret, refreshSkew: refreshSkew)
+                let config = try GatewayConfig(service: gatewayService, apiURL: api, publicURL: gateway, auth: auth)
+                try await withRunning(try await OrcastraGateway.buildApplication(config: config, sink: LogSink(.memory)), port: gatewayPort) {
+                    try await body(SignInStack(idp: idp, api: api, gateway: gateway, db: db, issuer: issuer))
+                }
+            }
+        }
+    }
+
+    /// Runs `app` as a service on its configured port (HummingbirdTesting's `.live` would pick
+    /// a port of its own, but the provider's redirect URIs must name the gateway's in advance).
+    static func withRunning(_ app: some ApplicationProtocol, port: Int, _ body: @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test-services")))
+            group.addTask { try await services.run() }
+            do {
+                try await Command.waitUntil(.seconds(30), "a service listening on \(port)") { Command.isListening(port) }
+                try await body()
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Signs in through the provider's form; answers every page of the way (the last is where the
+    /// browser lands).
+    @discardableResult
+    func signIn(_ browser: TestBrowser, as username: String, password: String? = nil, returnTo: String? = nil) async throws -> [TestBrowser.Page] {
+        let start = self.gateway + "/login" + (returnTo.map { "?return_to=" + $0 } ?? "")
+        let toForm = try await browser.follow(.GET, start)
+        guard let form = toForm.last, form.status == 200, form.body.contains("name=\"password\"") else {
+            throw BrowserError("no sign-in form after \(toForm.map { "\($0.status) \($0.url)" })")
+        }
+        let pw = password ?? Self.users.first { $0.username == username }?.password ?? ""
+        return toForm + (try await browser.submitForm(on: form, fields: ["username": username, "password": pw]))
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    func auditActions() async throws -> [String] {
+        try await self.sql { pg in try await pg.query("SELECT action FROM audit_events ORDER BY seq").decode(String.self).all() }
+    }
+
+    func sql<R: Sendable>(_ body: @Sendable (PostgresClient) async throws -> R) async throws -> R {
+        let client = PostgresClient(configuration: self.db.url.clientConfiguration())
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// The gateway cookie jar key of this stack's gateway.
+    var gatewayHost: String { "127.0.0.1:" + (self.gateway.split(separator: ":").last.map(String.init) ?? "") }
+}
