@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts (or stops) orcastra-api and orcastra-gateway from the build folder, logs in
-# .data/logs, pids in .run; waits until both answer healthy and prints where they are.
+# Starts (or stops) orcastra-devidp (unless LOCAL_DEVIDP=false), orcastra-api and
+# orcastra-gateway from the build folder, logs in .data/logs, pids in .run; waits until each
+# answers healthy and prints where they are and who can sign in.
 . "$(dirname "$0")/common.sh"
 load_env
 BIN="${BIN:-$ROOT/.build/debug}"
@@ -8,6 +9,7 @@ LOGS="$DATA/logs"
 mkdir -p "$LOGS"
 api_port="${HTTP_PORT_API:-8765}"
 gateway_port="${HTTP_PORT_GATEWAY:-4321}"
+devidp_port="${DEVIDP_PORT:-9000}"
 
 start_one() { # name port
   local name=$1 port=$2 pidfile="$RUN/$1.pid"
@@ -30,6 +32,10 @@ wait_healthy() { # name url
 
 case "${1:-start}" in
 start)
+  if [ "${LOCAL_DEVIDP:-true}" = true ]; then
+    start_one devidp "$devidp_port"
+    wait_healthy devidp "http://127.0.0.1:$devidp_port/health"
+  fi
   start_one api "$api_port"
   INTERNAL_BACKEND_URL="${INTERNAL_BACKEND_URL:-http://127.0.0.1:$api_port}" start_one gateway "$gateway_port"
   wait_healthy api "http://127.0.0.1:$api_port/health"
@@ -43,9 +49,18 @@ start)
   Stop everything with: make stop
 
 MSG
+  if [ "${LOCAL_DEVIDP:-true}" = true ]; then
+    echo "  Sign in with one of these (development identity provider, http://localhost:$devidp_port):"
+    python3 - "$ROOT/${DEVIDP_SEED_FILE:-.data/devidp-users.json}" <<'PY'
+import json, sys
+for u in json.load(open(sys.argv[1]))["users"]:
+    print(f"    {u['groups'][0]:<13} user {u['username']:<8} password {u['password']}")
+PY
+    echo
+  fi
   ;;
 stop)
-  for name in gateway api; do
+  for name in gateway api devidp; do
     pidfile="$RUN/$name.pid"
     if pid_alive "$pidfile"; then
       say "stopping $name"

@@ -7,38 +7,25 @@ import Testing
 /// The real `orcastra-api` and `orcastra-gateway` binaries, configured as an operator would.
 @Suite("Services as processes")
 struct ProcessTests {
-    @Test("a request through the gateway carries one request id into both services' access lines; SIGTERM exits cleanly")
-    func requestIDAcrossServices() async throws {
-        let db = try await TestDatabase.create()
-        defer { db.drop() }
-        let redis = try #require(TestEnvironment.value("REDIS_URL"))
-        let database = "postgresql+asyncpg://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
-        // Half of the configuration comes from a .env file, half from the environment.
-        let envFile = FileManager.default.temporaryDirectory.appendingPathComponent("orc-\(UUID().uuidString).env")
-        try "# written by the integration test\nDATABASE_URL=\(database)\nAPP_VERSION=7.7.7\nTRUSTED_PROXY_CIDRS=127.0.0.1/32\nSECRET_KEY=integration-test-secret-key-0123456789\n"
-            .write(to: envFile, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: envFile) }
-
-        let apiPort = try Command.freePort()
-        let api = try ServiceProcess("orcastra-api", port: apiPort, environment: ["ENV_FILE": envFile.path, "REDIS_URL": redis])
-        try await api.waitHealthy()
-        let gateway = try ServiceProcess("orcastra-gateway", port: try Command.freePort(), environment: [
-            "ENV_FILE": envFile.path, "REDIS_URL": redis, "INTERNAL_BACKEND_URL": "http://127.0.0.1:\(apiPort)",
-        ])
-        try await gateway.waitHealthy()
+    @Test("devidp, API and gateway as processes: a full sign-in; one request id in both services' access lines; SIGTERM exits cleanly")
+    func signInAndRequestID() async throws {
+        let product = try await ProductProcesses()
+        let browser = TestBrowser()
+        let home = try await product.signIn(browser, as: "partner")
+        #expect(home.status == 200)
+        #expect(home.body.contains(#"data-testid="user-role">Partner<"#))
 
         let requestID = "it-\(UUID().uuidString.prefix(8).lowercased())"
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)/api/v1/health")
-        request.headers.add(name: "X-Request-ID", value: requestID)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        #expect(response.status == .ok)
+        let response = try await browser.request(.GET, product.gatewayURL + "/api/v1/health", headers: ["X-Request-ID": requestID])
+        #expect(response.status == 200)
         #expect(response.headers.first(name: "X-Request-ID") == requestID)
-        let report = try JSONDecoder().decode(HealthReport.self, from: try await response.body.collect(upTo: 1 << 20))
+        let report = try JSONDecoder().decode(HealthReport.self, from: Data(response.body.utf8))
         #expect(report.version == "7.7.7")
         #expect(report.checks["postgres"]?.status == .ok)
         #expect(report.checks["redis"]?.status == .ok)
 
         // Access lines are written once the body has gone out; give them a moment.
+        let (api, gateway) = (product.api, product.gateway)
         try await Command.waitUntil(.seconds(5), "access lines with \(requestID) in both services") {
             api.lines.contains { $0.contains(requestID) } && gateway.lines.contains { $0.contains(requestID) }
         }
@@ -52,14 +39,18 @@ struct ProcessTests {
         // The API trusts the gateway on loopback and reads the client address it forwarded.
         let apiLine = try JSONValue.parse(try #require(api.lines.first { $0.contains(requestID) }))
         #expect(apiLine["client"]?["proxy_trusted"] == .bool(true))
-        // Every stdout line is one JSON object, and no secret from the configuration appears.
-        for line in api.lines + gateway.lines {
+        // The sign-in is in the audit trail, as a row and as an audit line.
+        #expect(api.lines.contains { $0.contains(#""log_type":"audit""#) && $0.contains(#""action":"auth.login""#) })
+        // Every stdout line is one JSON object, and no secret or token appears in any of them.
+        let session = try #require(browser.cookie("orcastra_session", host: "127.0.0.1:\(gateway.port)"))
+        for line in api.lines + gateway.lines + product.idp.lines {
             #expect((try? JSONValue.parse(line)) != nil, "not JSON: \(line)")
-            if let password = db.url.password { #expect(!line.contains(password)) }
+            if let password = product.db.url.password { #expect(!line.contains(password)) }
+            #expect(!line.contains("integration-client-secret"))
+            #expect(!line.contains(session))
+            #expect(!line.contains("eyJ"), "a JWT reached a log line: \(line)")
         }
-
-        #expect(gateway.terminate() == 0)
-        #expect(api.terminate() == 0)
+        #expect(product.stop() == [0, 0, 0])
     }
 
     @Test("a malformed variable stops start-up with one line naming it, and no secret", arguments: [
@@ -67,6 +58,8 @@ struct ProcessTests {
         ([:], "configuration error: DATABASE_URL is required but not set"),
         (["DATABASE_URL": "postgresql://u:topsecret-value@h/d", "REDIS_URL": "redis://:topsecret-value@h/99"], "configuration error: REDIS_URL has database '99'; expected a number from 0 to 15"),
         (["DATABASE_URL": "postgresql://u:p@h/d", "LOG_LEVEL": "chatty"], "configuration error: LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"),
+        (["DATABASE_URL": "postgresql://u:p@h/d", "SECRET_KEY": String(repeating: "s", count: 40), "AUTHENTIK_CLIENT_ID": "x"], "configuration error: AUTHENTIK_ISSUER is required but not set"),
+        (["DATABASE_URL": "postgresql://u:p@h/d", "SECRET_KEY": String(repeating: "s", count: 40), "AUTH_ENABLED": "false"], "configuration error: AUTH_ENABLED is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine"),
     ])
     func configurationErrors(environment: [String: String], message: String) throws {
         let api = try ServiceProcess("orcastra-api", port: try Command.freePort(), environment: environment)
