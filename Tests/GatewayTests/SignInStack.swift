@@ -34,6 +34,7 @@ struct SignInStack: Sendable {
 
     static func run(
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
+        apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
@@ -52,7 +53,7 @@ struct SignInStack: Sendable {
             let apiConfig = APIConfig(
                 service: ServiceConfig(serviceName: "orcastra-api", version: "test", httpHost: "127.0.0.1", httpPort: apiPort, redis: redis), database: db.url,
                 secrets: .embedded(masterKey: String(repeating: "k", count: 40)),
-                auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: .init(refetchCooldown: .seconds(1)), proxySecret: Self.proxySecret))
+                auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: apiKeys, proxySecret: Self.proxySecret))
             try await withRunning(OrcastraAPI.buildApplication(config: apiConfig, sink: sink), port: apiPort) {
                 let api = "http://127.0.0.1:\(apiPort)"
                 var gatewayService = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: gatewayPort, redis: redis)

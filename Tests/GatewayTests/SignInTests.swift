@@ -273,4 +273,40 @@ struct SignInTests {
             #expect(home.body.contains(#"href="/audit""#) == seesAudit)
         }
     }
+
+    /// The devidp's JWKS fetch counter (`/_test/stats`).
+    static func jwksRequests(_ stack: SignInStack) async throws -> Int {
+        let stats = try await TestBrowser().request(.GET, stack.idp + "/_test/stats")
+        return try #require(try JSONValue.parse(stats.body)["jwks_requests"]?.number.map(Int.init))
+    }
+
+    @Test("13 end to end: with the provider's JWKS answering 503, the keys the API already has keep verifying")
+    func jwksOutage() async throws {
+        try await SignInStack.run(apiKeys: .init(refetchCooldown: .zero, maxAge: .milliseconds(1), staleIfError: .seconds(3600))) { stack in
+            let browser = TestBrowser()
+            try await stack.signIn(browser, as: "admin")
+            #expect(try await TestBrowser().request(.POST, stack.idp + "/_test/jwks", json: #"{"status":503}"#).status == 200)
+            let before = try await Self.jwksRequests(stack)
+            try await Task.sleep(for: .milliseconds(10))
+            #expect(try await browser.request(.GET, stack.gateway + "/api/v1/me").status == 200)
+            #expect(try await Self.jwksRequests(stack) > before, "the API tried to refresh its keys and was answered 503")
+        }
+    }
+
+    @Test("14 end to end: after the provider rotates its key, refreshed tokens verify after one JWKS refetch")
+    func keyRotation() async throws {
+        try await SignInStack.run(apiKeys: .init(refetchCooldown: .zero)) { stack in
+            let browser = TestBrowser()
+            try await stack.signIn(browser, as: "partner")
+            #expect(try await TestBrowser().request(.POST, stack.idp + "/_test/rotate-key").status == 200)
+            let id = try #require(browser.cookie(SessionVault.cookieName, host: stack.gatewayHost))
+            let vault = try TestSessions.vault()
+            var session = try #require(try await vault.load(id))
+            session.accessExpires = Date().timeIntervalSince1970 - 1
+            try await vault.save(session, id: id)
+            let before = try await Self.jwksRequests(stack)
+            #expect(try await browser.request(.GET, stack.gateway + "/api/v1/me").status == 200)
+            #expect(try await Self.jwksRequests(stack) - before == 1)
+        }
+    }
 }

@@ -53,6 +53,26 @@ struct ProcessTests {
         #expect(product.stop() == [0, 0, 0])
     }
 
+    @Test("AUTH_ENABLED=false with ALLOW_INSECURE_NO_AUTH=true: a critical line at start, every caller the development admin")
+    func authDisabledForDevelopment() async throws {
+        let db = try await TestDatabase.create()
+        defer { db.drop() }
+        let url = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
+        let api = try ServiceProcess("orcastra-api", port: try Command.freePort(), environment: [
+            "DATABASE_URL": url, "SECRET_KEY": String(repeating: "d", count: 40), "REDIS_ENABLED": "false",
+            "AUTH_ENABLED": "false", "ALLOW_INSECURE_NO_AUTH": "true",
+        ])
+        try await api.waitHealthy()
+        let warning = try JSONValue.parse(try #require(api.lines.first { $0.contains("AUTH_ENABLED=false") }))
+        #expect(warning["level"] == .string("critical"))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/api/v1/me"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        let me = try JSONDecoder().decode(Identity.self, from: try await response.body.collect(upTo: 1 << 20))
+        #expect(me.role == .admin)
+        #expect(me.authMethod == .development)
+        #expect(api.terminate() == 0)
+    }
+
     @Test("a malformed variable stops start-up with one line naming it, and no secret", arguments: [
         (["DATABASE_URL": "mysql://orcastra:topsecret-value@db/orcastra"], "configuration error: DATABASE_URL has scheme 'mysql'; expected postgresql:// or postgresql+asyncpg://"),
         ([:], "configuration error: DATABASE_URL is required but not set"),

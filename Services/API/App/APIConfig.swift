@@ -6,6 +6,8 @@ struct APIConfig: Sendable {
     var database: DatabaseURL
     var secrets: SecretsBackend
     var auth: AuthSettings
+    /// nil when `RATE_LIMIT_ENABLED=false` (or without Redis, which holds the counters).
+    var rateLimit: RateLimitSettings?
     /// How long start-up keeps trying to reach PostgreSQL for the migrations.
     var databaseStartupTimeout: Duration
 
@@ -14,6 +16,7 @@ struct APIConfig: Sendable {
         self.database = database
         self.secrets = secrets
         self.auth = auth
+        self.rateLimit = nil
         self.databaseStartupTimeout = databaseStartupTimeout
     }
 
@@ -22,6 +25,7 @@ struct APIConfig: Sendable {
         self.database = try DatabaseURL(parsing: try settings.required(DatabaseURL.variable, secret: true))
         self.secrets = try SecretsBackend(settings: settings)
         self.auth = try AuthSettings(settings: settings)
+        self.rateLimit = try RateLimitSettings.read(settings)
         self.databaseStartupTimeout = .seconds(try settings.int("DATABASE_STARTUP_TIMEOUT_SECONDS", default: 30, range: 0...3600))
     }
 }

@@ -54,6 +54,7 @@ struct APIRoutes {
     var sessions: SessionStore
     var audit: AuditTrail
     var postgres: PostgresClient
+    var redis: RedisClient?
     var logger: Logger
 
     init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) {
@@ -67,6 +68,7 @@ struct APIRoutes {
         self.authenticator = Authenticator(verifier: verifier, users: users, apiKeys: self.apiKeys, sessions: self.sessions, logger: logger)
         self.audit = audit
         self.postgres = postgres
+        self.redis = redis
         self.logger = logger
     }
 }
@@ -76,12 +78,18 @@ struct APIRoutes {
 func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes: APIRoutes) -> Router<AppRequestContext> {
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink)
     health.addRoutes(to: router, paths: ["/health", "/api/v1/health"])
-    let open = router.group("/api/v1")
+    // Rate limits apply before authentication, so a flood of bad credentials is limited too;
+    // health stays outside them, since monitors poll it and it must answer during a flood.
+    let v1 = router.group("/api/v1")
+    if let limits = config.rateLimit, let redis = routes.redis {
+        v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP, logger: routes.logger))
+    }
+    let open = v1.group()
     OpenAPIController().addRoutes(to: open)
     LoginFailureController(secret: config.auth.proxySecret, client: routes.postgres, audit: routes.audit, logger: routes.logger)
         .addRoutes(to: open)
 
-    let signedIn = router.group("/api/v1").add(middleware: routes.authenticator)
+    let signedIn = v1.group().add(middleware: routes.authenticator)
     MeController().addRoutes(to: signedIn)
     APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
     SessionController(store: routes.sessions).addRoutes(to: signedIn)

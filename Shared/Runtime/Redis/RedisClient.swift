@@ -46,6 +46,12 @@ public final class RedisClient: Service, Sendable {
         try await self.command(arguments.map { Array($0.utf8) })
     }
 
+    /// Runs one command whose arguments are built at run time (e.g. `EVAL` with several keys).
+    @discardableResult
+    public func command(strings arguments: [String]) async throws -> RedisValue {
+        try await self.command(arguments.map { Array($0.utf8) })
+    }
+
     /// Runs one command with binary-safe arguments.
     @discardableResult
     public func command(_ arguments: [[UInt8]]) async throws -> RedisValue {
