@@ -17,10 +17,11 @@ struct AuthHarness: Sendable {
     let sink: LogSink
     let proxySecret = "test-proxy-secret-0123456789abcdef"
 
-    static func config(issuer: TestIssuer, db: TestDatabase, jwks: JWKSCache.Policy, redis: RedisURL?, proxySecret: String) -> APIConfig {
+    static func config(issuer: TestIssuer, db: TestDatabase, jwks: JWKSCache.Policy, redis: RedisURL?, proxySecret: String,
+                       secrets: SecretsBackend = .embedded(masterKey: testMasterKey)) -> APIConfig {
         APIConfig(
             service: ServiceConfig(serviceName: "orcastra-api", version: "test", redis: redis),
-            database: db.url, secrets: .embedded(masterKey: testMasterKey),
+            database: db.url, secrets: secrets,
             auth: AuthSettings(token: .init(issuer: issuer.issuer, audience: TestIssuer.audience), jwks: jwks, proxySecret: proxySecret),
             databaseStartupTimeout: .seconds(10))
     }
@@ -28,6 +29,7 @@ struct AuthHarness: Sendable {
     /// Runs `body` against the API's router; `jwks` defaults to a 60 s cooldown.
     static func run(
         jwks: JWKSCache.Policy = .init(refetchCooldown: .seconds(60)),
+        secrets: SecretsBackend = .embedded(masterKey: testMasterKey),
         _ body: @Sendable (AuthHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestIssuer.run { issuer in
@@ -35,7 +37,7 @@ struct AuthHarness: Sendable {
             defer { db.drop() }
             let harness = AuthHarness(issuer: issuer, db: db, sink: LogSink(.memory))
             let app = try buildApplication(
-                config: Self.config(issuer: issuer, db: db, jwks: jwks, redis: try TestEnvironment.redisURL(), proxySecret: harness.proxySecret),
+                config: Self.config(issuer: issuer, db: db, jwks: jwks, redis: try TestEnvironment.redisURL(), proxySecret: harness.proxySecret, secrets: secrets),
                 sink: harness.sink)
             try await app.test(.router) { client in try await body(harness, client) }
         }

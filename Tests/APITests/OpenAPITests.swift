@@ -35,7 +35,7 @@ struct OpenAPITests {
         let db = DatabaseURL(host: "unused", user: "u", password: nil, database: "d")
         let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db, secrets: .embedded(masterKey: testMasterKey), auth: .noIssuer)
         let postgres = PostgresClient(configuration: db.clientConfiguration())
-        let routes = APIRoutes(config: config, postgres: postgres, http: HTTPClient.shared, redis: nil, sink: LogSink(.memory), logger: Logger(label: "test"))
+        let routes = try APIRoutes(config: config, postgres: postgres, http: HTTPClient.shared, redis: nil, sink: LogSink(.memory), logger: Logger(label: "test"))
         let router = buildRouter(config: config, sink: LogSink(.memory), health: HealthMonitor(version: "t", checks: []), routes: routes)
         let routed = Set(router.routes.map { "\($0.method) \(Self.openAPIPath($0.path.description))" })
         let documented = try Self.documentOperations()

@@ -31,6 +31,7 @@ public enum JSONValue: Decodable, Equatable, Sendable {
     public var string: String? { if case .string(let s) = self { s } else { nil } }
     public var number: Double? { if case .number(let n) = self { n } else { nil } }
     public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var items: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var keys: Set<String> { if case .object(let o) = self { Set(o.keys) } else { [] } }
 
     /// The JSON type name, for readable expectations.

@@ -30,7 +30,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     if !config.auth.enabled {
         logger.critical("AUTH_ENABLED=false: every request is treated as an administrator. Never run this outside a development machine.")
     }
-    let routes = APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
+    let routes = try APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
     let router = buildRouter(config: config, sink: sink, health: health, routes: routes)
 
     var app = Application(
@@ -43,6 +43,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     let timeout = config.databaseStartupTimeout
     app.beforeServerStarts {
         try await migrations.apply(client: postgres, logger: logger, retryFor: timeout)
+        try await routes.secrets.prepare()
     }
     return app
 }
@@ -55,9 +56,10 @@ struct APIRoutes {
     var audit: AuditTrail
     var postgres: PostgresClient
     var redis: RedisClient?
+    var secrets: SecretsService
     var logger: Logger
 
-    init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) {
+    init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) throws {
         let audit = AuditTrail(service: config.service.serviceName, version: config.service.version, sink: sink)
         let verifier = config.auth.token.map { policy in
             TokenVerifier(policy: policy, keys: .discovering(issuer: policy.issuer, http: http, policy: config.auth.jwks))
@@ -69,6 +71,7 @@ struct APIRoutes {
         self.audit = audit
         self.postgres = postgres
         self.redis = redis
+        self.secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
         self.logger = logger
     }
 }
@@ -93,8 +96,11 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     MeController().addRoutes(to: signedIn)
     APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
     SessionController(store: routes.sessions).addRoutes(to: signedIn)
+    UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: signedIn)
 
     let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
     AuditController(client: routes.postgres).addRoutes(to: admin)
+    SecretsController(secrets: routes.secrets).addRoutes(to: admin)
+    CertificateController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
     return router
 }

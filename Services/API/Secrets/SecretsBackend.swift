@@ -44,7 +44,7 @@ enum SecretsBackend: Sendable {
         self.vaultClient(http: http).map(HealthCheck.vault)
     }
 
-    private func vaultClient(http: HTTPClient) -> VaultClient? {
+    func vaultClient(http: HTTPClient) -> VaultClient? {
         guard case .vault(let address, let token, _) = self else { return nil }
         return VaultClient(http: http, address: address, token: token, timeout: .seconds(5))
     }

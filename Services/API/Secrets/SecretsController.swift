@@ -1,0 +1,16 @@
+import Hummingbird
+import OrcastraRuntime
+
+/// `GET /api/v1/secrets/status` (admins): which backend keeps secrets, whether it can be used
+/// now, and the issuing CA. Answers 200 even when Vault is sealed: saying so is its job.
+struct SecretsController {
+    let secrets: SecretsService
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("secrets/status", use: self.status)
+    }
+
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> SecretsStatus {
+        await self.secrets.status()
+    }
+}

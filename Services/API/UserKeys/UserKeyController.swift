@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+import PostgresNIO
+
+/// `/api/v1/me/keys`: the caller's SSH public keys ("my keys", to inject into instances), kept
+/// in the secret store at `my_keys/<user id>/<key id>`. Adding and removing are audited as
+/// secret writes and deletes, with the path and fingerprint, never the key material.
+struct UserKeyController {
+    let secrets: SecretsService
+    let audit: AuditTrail
+    let postgres: PostgresClient
+    let logger: Logger
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("me/keys", use: self.list)
+        group.post("me/keys", use: self.add)
+        group.delete("me/keys/:id", use: self.remove)
+    }
+
+    /// `{"name": "laptop", "public_key": "ssh-ed25519 AAAA… comment"}`.
+    struct AddRequest: Decodable {
+        var name: String
+        var publicKey: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, publicKey = "public_key"
+        }
+    }
+
+    static func folder(_ user: Identity) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())") }
+    static func path(_ user: Identity, _ id: UUID) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())/\(id.uuidString.lowercased())") }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<UserKey> {
+        let user = try context.requireIdentity()
+        let keys = try await SecretsService.mapped {
+            var keys: [UserKey] = []
+            for name in try await self.secrets.store.list(try Self.folder(user)) where !name.hasSuffix("/") {
+                guard let id = UUID(uuidString: name), let stored = try await self.secrets.store.read(try Self.path(user, id)),
+                      let key = UserKey(id: id, stored: stored.data) else { continue }
+                keys.append(key)
+            }
+            return keys.sorted { $0.createdAt > $1.createdAt }
+        }
+        return ListPage(items: keys)
+    }
+
+    @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireIdentity()
+        let body = try await request.decode(as: AddRequest.self, context: context)
+        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...100).contains(name.count) else {
+            throw APIError(.unprocessableContent, code: "invalid_name", message: "name must be 1 to 100 characters")
+        }
+        let parsed: SSHPublicKey
+        do {
+            parsed = try SSHPublicKey(parsing: body.publicKey)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_public_key", message: error.description)
+        }
+        let key = UserKey(id: UUID(), name: name, publicKey: parsed.line, type: parsed.type, bits: parsed.bits,
+                          fingerprint: parsed.fingerprint, createdAt: Date())
+        let path = try Self.path(user, key.id)
+        try await SecretsService.mapped {
+            let existing = try await self.list(request, context: context).items
+            if let same = existing.first(where: { $0.fingerprint == key.fingerprint }) {
+                throw APIError(.conflict, code: "duplicate_key", message: "this key is already saved as '\(same.name)'")
+            }
+            try await self.secrets.store.write(path, data: key.stored, cas: 0)
+        }
+        try await self.audit.record(AuditEvent(
+            action: "secret.write", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
+            details: ["kind": "ssh_public_key", "fingerprint": key.fingerprint], requestID: context.state.requestID),
+            client: self.postgres, logger: self.logger)
+        var response = try JSONResponse.encode(key, status: .created)
+        response.headers[.location] = "/api/v1/me/keys/\(key.id.uuidString.lowercased())"
+        return response
+    }
+
+    @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let user = try context.requireIdentity()
+        let path = try Self.path(user, try context.parameters.uuid("id"))
+        try await SecretsService.mapped {
+            guard try await self.secrets.store.read(path) != nil else {
+                throw APIError(.notFound, code: "not_found", message: "no key \(path.segments.last ?? "") of yours")
+            }
+            try await self.secrets.store.delete(path)
+        }
+        try await self.audit.record(AuditEvent(
+            action: "secret.delete", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
+            details: ["kind": "ssh_public_key"], requestID: context.state.requestID), client: self.postgres, logger: self.logger)
+        return .noContent
+    }
+}
+
+/// One saved SSH public key.
+struct UserKey: Codable, Sendable, Equatable, ResponseEncodable {
+    var id: UUID
+    var name: String
+    var publicKey: String
+    var type: String
+    var bits: Int
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    var fingerprint: String
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, type, bits, fingerprint
+        case publicKey = "public_key", createdAt = "created_at"
+    }
+
+    init(id: UUID, name: String, publicKey: String, type: String, bits: Int, fingerprint: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.publicKey = publicKey
+        self.type = type
+        self.bits = bits
+        self.fingerprint = fingerprint
+        self.createdAt = createdAt
+    }
+
+    /// From what the secret store holds; nil when it is not a key this controller wrote.
+    init?(id: UUID, stored: [String: String]) {
+        guard let name = stored["name"], let line = stored["public_key"], let type = stored["type"], let bits = stored["bits"].flatMap(Int.init),
+              let fingerprint = stored["fingerprint"], let created = stored["created_at"].flatMap(Double.init) else { return nil }
+        self.init(id: id, name: name, publicKey: line, type: type, bits: bits, fingerprint: fingerprint, createdAt: Date(timeIntervalSince1970: created))
+    }
+
+    var stored: [String: String] {
+        ["name": self.name, "public_key": self.publicKey, "type": self.type, "bits": String(self.bits),
+         "fingerprint": self.fingerprint, "created_at": String(self.createdAt.timeIntervalSince1970)]
+    }
+}
