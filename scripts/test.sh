@@ -13,8 +13,13 @@ cd "$ROOT"
 log="$DATA/logs/test.log"
 mkdir -p "$(dirname "$log")"
 set +e
-swift test ${SWIFT_BUILD_FLAGS:-} "$@" 2>&1 | tee "$log"
+# One test at a time: with two cores, dozens of tests each running in-process servers (API,
+# gateway, identity provider, fake Vault) at once starve each other into timeouts; serially
+# the whole suite takes about two minutes. A watchdog turns a hang into a clear failure
+# instead of a CI run that never ends.
+timeout -k 30 "${TEST_TIMEOUT_SECONDS:-2400}" swift test --no-parallel ${SWIFT_BUILD_FLAGS:-} "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+[ "$status" = 124 ] && echo "test run stopped by the ${TEST_TIMEOUT_SECONDS:-2400} s watchdog; the last tests started are in $log" >&2
 set -e
 # One plain summary line from Swift Testing's own closing line.
 summary=$(grep -E '^. Test run with [0-9]+ tests? ' "$log" | tail -1)

@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import Foundation
 import HummingbirdTesting
 import OrcastraTestSupport
@@ -12,7 +13,7 @@ struct DiscoveryTests {
         try await withDevIdP { client in
             let response = try await client.get("/application/o/orcastra/.well-known/openid-configuration")
             #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "application/json")
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
             let doc = try #require(response.json)
             #expect(doc["issuer"]?.string == "http://localhost:9000/application/o/orcastra/")
             #expect(doc["authorization_endpoint"]?.string == "http://localhost:9000/application/o/authorize/")

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,7 +24,7 @@ struct LoginFailureController {
 
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         guard let secret = self.secret, let presented = request.headers[Self.secretHeader],
-              Self.constantTimeEqual(presented, secret) else {
+              SecureCompare.equal(presented, secret) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "only the gateway reports sign-in failures")
         }
         let body = try await request.decode(as: LoginFailureReport.self, context: context)
@@ -37,11 +36,5 @@ struct LoginFailureController {
             requestID: context.state.requestID)
         try await self.audit.record(event, client: self.client, logger: self.logger)
         return .noContent
-    }
-
-    /// Compares digests so that timing says nothing about the secret.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = SHA256.hash(data: Data(a.utf8)), right = SHA256.hash(data: Data(b.utf8))
-        return left == right
     }
 }

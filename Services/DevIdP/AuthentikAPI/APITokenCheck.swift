@@ -31,6 +31,6 @@ struct APITokenCheck: Sendable {
 
     static func forbidden(_ detail: String, context: AppRequestContext) throws -> Response {
         context.state.error = "forbidden: \(detail)"
-        return try JSONResponse.make(.forbidden, ["detail": detail])
+        return try JSONResponse.encode(["detail": detail], status: .forbidden)
     }
 }

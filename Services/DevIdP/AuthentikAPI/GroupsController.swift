@@ -20,6 +20,6 @@ struct GroupsController {
         }
         let includeUsers = FormFields(query: request)["include_users"]?.lowercased() != "false"
         let results = slice.map { self.directory.apiGroup($0, includeUsers: includeUsers) }
-        return try JSONResponse.make(.ok, Page(pagination: pagination, results: results))
+        return try JSONResponse.encode(Page(pagination: pagination, results: results), status: .ok)
     }
 }

@@ -66,6 +66,6 @@ enum Paginator {
     /// The 404 Django REST framework answers for a page out of range.
     static func invalidPage(context: AppRequestContext) throws -> Response {
         context.state.error = "not_found: Invalid page."
-        return try JSONResponse.make(.notFound, ["detail": "Invalid page."])
+        return try JSONResponse.encode(["detail": "Invalid page."], status: .notFound)
     }
 }

@@ -20,6 +20,6 @@ struct UsersController {
             return try Paginator.invalidPage(context: context)
         }
         let results = slice.map { self.directory.apiUser($0, avatar: self.avatar) }
-        return try JSONResponse.make(.ok, Page(pagination: pagination, results: results))
+        return try JSONResponse.encode(Page(pagination: pagination, results: results), status: .ok)
     }
 }

@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import _CryptoExtras
 import Crypto
 import JWTKit

@@ -1,3 +1,4 @@
+import OrcastraRuntime
 /// The parameters of an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636
 /// §4.3), read from the query on GET and from the form's hidden fields on POST.
 struct AuthorizationRequest: Sendable, Equatable {

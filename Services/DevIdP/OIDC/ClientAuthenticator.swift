@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -15,7 +15,7 @@ struct DiscoveryController {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) throws -> Response {
-        try JSONResponse.make(.ok, DiscoveryDocument(endpoints: self.endpoints))
+        try JSONResponse.encode(DiscoveryDocument(endpoints: self.endpoints), status: .ok)
     }
 }
 

@@ -16,8 +16,8 @@ struct JWKSController {
         let status = self.faults.recordRequest()
         guard status == 200 else {
             context.state.error = "jwks_fault: answering \(status) as set through /_test/jwks"
-            return try JSONResponse.make(HTTPResponse.Status(code: status), ["detail": "JWKS unavailable (test control)."])
+            return try JSONResponse.encode(["detail": "JWKS unavailable (test control)."], status: HTTPResponse.Status(code: status))
         }
-        return try JSONResponse.make(.ok, self.keys.jwks)
+        return try JSONResponse.encode(self.keys.jwks, status: .ok)
     }
 }

@@ -40,6 +40,6 @@ struct OAuthError: Error, Encodable, Equatable {
         context.state.error = "\(self.error): \(self.errorDescription)"
         var headers = self.headers
         headers.append(contentsOf: JSONResponse.noStore)
-        return try JSONResponse.make(self.status, self, headers: headers)
+        return try JSONResponse.encode(self, status: self.status, headers: headers)
     }
 }

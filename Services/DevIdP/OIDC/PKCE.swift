@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import Crypto
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only.

@@ -29,7 +29,7 @@ struct TokenController {
             case let other?:
                 throw OAuthError(error: "unsupported_grant_type", errorDescription: "The grant type \(other) is not supported here.")
             }
-            return try JSONResponse.make(.ok, tokens, headers: JSONResponse.noStore)
+            return try JSONResponse.encode(tokens, status: .ok, headers: JSONResponse.noStore)
         } catch let error as OAuthError {
             return try error.response(context: context)
         }

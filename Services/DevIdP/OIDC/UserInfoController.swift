@@ -24,7 +24,7 @@ struct UserInfoController {
             ).response(context: context)
         }
         context.state.user = AccessLogUser(id: claims.sub, type: "user", groups: claims.groups ?? [])
-        return try JSONResponse.make(.ok, UserInfo(claims), headers: JSONResponse.noStore)
+        return try JSONResponse.encode(UserInfo(claims), status: .ok, headers: JSONResponse.noStore)
     }
 }
 

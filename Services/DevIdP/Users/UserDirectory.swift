@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import Crypto
 import Foundation
 

@@ -1,3 +1,4 @@
+import OrcastraRuntime
 /// Opaque random strings for authorization codes and refresh tokens.
 enum RandomToken {
     /// `bytes` random bytes (256 bits by default) as base64url: unguessable, URL-safe.

@@ -49,10 +49,7 @@ struct LoginState: Codable, Sendable, Equatable {
     }
 
     /// Constant-time comparison of the `state` the provider sent back.
-    func matches(state presented: String) -> Bool {
-        let a = SHA256.hash(data: Data(presented.utf8)), b = SHA256.hash(data: Data(self.state.utf8))
-        return a == b
-    }
+    func matches(state presented: String) -> Bool { SecureCompare.equal(presented, self.state) }
 }
 
 /// Where a browser may be sent after signing in: a path on this site and nothing else.

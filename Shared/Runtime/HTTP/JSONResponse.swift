@@ -1,13 +1,19 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Responses the generic `ResponseEncodable` path cannot make: a chosen status (201) with
 /// headers added by the handler (`Location`).
 public enum JSONResponse {
-    public static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    public static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
         let data = try JSONCoding.encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
+
+    /// For answers that must not be cached, such as tokens (RFC 6749 §5.1).
+    public static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 }
 
 extension Parameters {

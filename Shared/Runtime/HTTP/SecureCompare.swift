@@ -1,12 +1,12 @@
 import Crypto
 
-/// Comparison of secrets (client secret, API token, passwords) whose time does not depend on
-/// where the inputs differ.
+/// Comparison of secrets (client secrets, API tokens, OAuth state) whose time does not depend
+/// on where the inputs differ.
 ///
 /// Both sides are hashed first so that the loop always runs over 32 bytes: neither the
 /// position of the first difference nor the secret's length shows in the timing.
-enum SecureCompare {
-    static func equal(_ a: String, _ b: String) -> Bool {
+public enum SecureCompare {
+    public static func equal(_ a: String, _ b: String) -> Bool {
         let left = Array(SHA256.hash(data: Array(a.utf8)))
         let right = Array(SHA256.hash(data: Array(b.utf8)))
         var difference: UInt8 = 0
