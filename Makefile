@@ -4,7 +4,7 @@
 SWIFT_BUILD_FLAGS ?=
 SHELL := /bin/bash
 
-.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed
 
 ## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway.
 run: deps env postgres redis build services
@@ -16,7 +16,7 @@ test: deps env postgres redis test-tools build
 ## stop: stop exactly what `make run` started.
 stop:
 	@[ -f .env ] || { echo "nothing to stop (no .env)"; exit 0; }; \
-	./scripts/services.sh stop; ./scripts/redis.sh stop; ./scripts/postgres.sh stop
+	./scripts/services.sh stop; ./scripts/lxd-testbed.sh stop; ./scripts/redis.sh stop; ./scripts/postgres.sh stop
 
 deps:
 	@./scripts/deps.sh
@@ -47,6 +47,10 @@ rotate-secret-key: deps env postgres redis build
 	@./scripts/services.sh stop
 	.build/debug/orcastra-api rotate-secret-key
 	@./scripts/services.sh start
+
+## lxd-testbed: two LXD daemons on loopback with a busybox image; prints a trust token for each.
+lxd-testbed:
+	@./scripts/lxd-testbed.sh start
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop
