@@ -84,9 +84,16 @@ struct SessionGuard: Sendable {
         updated.refreshToken = tokens.refreshToken ?? latest.refreshToken
         updated.idToken = tokens.idToken ?? latest.idToken
         updated.accessExpires = Date().timeIntervalSince1970 + Double(tokens.expiresIn ?? 300)
+        // Saved at once: the provider has already retired the old refresh token.
         try await self.vault.save(updated, id: id)
         do {
             try await self.api.reportRefresh(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID)
+            // Groups may have changed at the provider: pages show the role the API sees now.
+            let identity = try await self.api.me(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID)
+            if identity != updated.identity {
+                updated.identity = identity
+                try await self.vault.save(updated, id: id)
+            }
         } catch {
             self.logger.warning("could not report a token refresh to the API", metadata: ["error": "\(error)"])
         }
