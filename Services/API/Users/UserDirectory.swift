@@ -10,8 +10,8 @@ import Synchronization
 /// read when an API key acts for its owner.
 ///
 /// Every request carries a token, so writes are skipped while nothing changed and the last
-/// write is under a minute old; the first sight of a changed role is written at once and
-/// audited (`user.role_changed`), because a role change is what an auditor looks for.
+/// write is under a minute old; a new user (`user.create`) and the first sight of a changed
+/// role (`user.role_changed`) are written at once and audited.
 final class UserDirectory: Sendable {
     struct User: Sendable, Equatable {
         var id: UUID
@@ -54,13 +54,16 @@ final class UserDirectory: Sendable {
         guard let (id, previous) = result else { throw APIError(.internalServerError, code: "internal_error", message: "the user record could not be written") }
         let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups)
         self.recent.withLock { $0[subject] = (user, now) }
-        if let previous, previous != role.rawValue {
-            try await self.audit.record(AuditEvent(
-                action: "user.role_changed", category: "rbac", severity: .warning,
-                actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
-                result: .success, requestID: requestID, before: ["role": previous], after: ["role": role.rawValue]
-            ), client: self.client, logger: self.logger)
+        // First sight creates the user; a different role than last time is what auditors look for.
+        let event: AuditEvent? = switch previous {
+        case nil: AuditEvent(action: "user.create", category: "rbac", actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
+                             requestID: requestID, after: ["role": role.rawValue, "subject": subject])
+        case let old? where old != role.rawValue: AuditEvent(action: "user.role_changed", category: "rbac", severity: .warning, actor: .init(user: user),
+                                                              target: .init(type: "user", id: id.uuidString), requestID: requestID,
+                                                              before: ["role": old], after: ["role": role.rawValue])
+        default: nil
         }
+        if let event { try await self.audit.record(event, client: self.client, logger: self.logger) }
         return user
     }
 
