@@ -35,6 +35,10 @@ struct APIKeyTests {
             #expect(me?.authMethod == .apiKey)
             #expect(me?.apiKeyID == created.info.id)
             #expect(try await client.me(bearer: nil, headers: [HTTPField.Name("X-API-Key")!: created.key]).0 == .ok)
+            // A key cannot mint another key (a leaked one would outlive its revocation).
+            let (minted, mintedBody) = try await client.call(.post, "/api/v1/api-keys", bearer: created.key, json: #"{"name":"child"}"#)
+            #expect(minted == .forbidden)
+            #expect(mintedBody.errorCode == "forbidden")
             let stored = try await h.sql { pg in
                 try await pg.query("SELECT key_hash, prefix, last_used_at IS NOT NULL FROM api_keys").decode((Data, String, Bool).self).all()
             }

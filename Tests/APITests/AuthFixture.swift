@@ -15,7 +15,8 @@ struct AuthHarness: Sendable {
     let issuer: TestIssuer
     let db: TestDatabase
     let sink: LogSink
-    let proxySecret = "test-proxy-secret-0123456789abcdef"
+    static let proxySecret = "test-proxy-secret-0123456789abcdef"
+    var proxySecret: String { Self.proxySecret }
 
     static func config(issuer: TestIssuer, db: TestDatabase, jwks: JWKSCache.Policy, redis: RedisURL?, proxySecret: String,
                        secrets: SecretsBackend = .embedded(masterKey: testMasterKey)) -> APIConfig {

@@ -16,8 +16,12 @@ import Testing
 struct SessionTests {
     static let sessionHeader = HTTPField.Name("X-Orcastra-Session")!
 
+    static let proxySecret = HTTPField.Name("X-Orcastra-Proxy-Secret")!
+
+    /// Starts a session the way the gateway does: with the proxy secret, reporting the browser.
     static func start(_ client: some TestClientProtocol, token: String) async throws -> SessionInfo {
-        let (status, data) = try await client.call(.post, "/api/v1/sessions", bearer: token, json: #"{"ip":"203.0.113.9","user_agent":"TestBrowser/1.0"}"#)
+        let (status, data) = try await client.call(.post, "/api/v1/sessions", bearer: token, headers: [Self.proxySecret: AuthHarness.proxySecret],
+                                                   json: #"{"ip":"203.0.113.9","user_agent":"TestBrowser/1.0"}"#)
         #expect(status == .created)
         return try JSONCoding.decoder.decode(SessionInfo.self, from: data)
     }
@@ -101,6 +105,20 @@ struct SessionTests {
             #expect(try await client.me(bearer: token, headers: through).0 == .unauthorized)
             let reasons = try await h.sql { pg in try await pg.query("SELECT end_reason FROM sessions").decode(String?.self).all() }
             #expect(reasons == ["logout"])
+        }
+    }
+
+    @Test("without the gateway's proxy secret the reported address and agent are ignored; the API records what it sees")
+    func reportedClientNeedsTheGateway() async throws {
+        try await AuthHarness.run { h, client in
+            let token = try h.issuer.token(h.issuer.claims(subject: "olivia"))
+            let (status, data) = try await client.call(.post, "/api/v1/sessions", bearer: token,
+                                                       headers: [.userAgent: "RealAgent/2", Self.proxySecret: "wrong"],
+                                                       json: #"{"ip":"10.9.9.9","user_agent":"Forged/1"}"#)
+            #expect(status == .created)
+            let session = try JSONCoding.decoder.decode(SessionInfo.self, from: data)
+            #expect(session.ip != "10.9.9.9")
+            #expect(session.userAgent == "RealAgent/2")
         }
     }
 }

@@ -248,7 +248,11 @@ struct SignInTests {
         try await SignInStack.run { stack in
             let browser = TestBrowser()
             try await stack.signIn(browser, as: "admin")
-            let made = try await browser.request(.POST, stack.gateway + "/api/v1/api-keys", json: #"{"name":"cli"}"#)
+            // A page of another origin (a sibling subdomain, another port) cannot make one.
+            let forged = try await browser.request(.POST, stack.gateway + "/api/v1/api-keys", json: #"{"name":"evil"}"#, headers: ["Origin": "http://127.0.0.1:1"])
+            #expect(forged.status == 403)
+            #expect(forged.body.contains("cross_origin"))
+            let made = try await browser.request(.POST, stack.gateway + "/api/v1/api-keys", json: #"{"name":"cli"}"#, headers: ["Origin": stack.gateway])
             #expect(made.status == 201)
             let key = try JSONCoding.decoder.decode(APIKeyCreated.self, from: Data(made.body.utf8))
             let direct = TestBrowser()

@@ -29,7 +29,8 @@ public final class TestBrowser: @unchecked Sendable {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    deinit { try? self.client.syncShutdown() }
+    /// Non-blocking: a deinit can run on a cooperative thread, which must never wait.
+    deinit { self.client.shutdown { _ in } }
 
     /// The value of cookie `name` held for `host`.
     public func cookie(_ name: String, host: String) -> String? {

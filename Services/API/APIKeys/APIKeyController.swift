@@ -25,8 +25,13 @@ struct APIKeyController {
         }
     }
 
+    /// Only a signed-in person makes keys: a leaked key must not be able to mint successors
+    /// that outlive its revocation.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
+        guard identity.authMethod != .apiKey else {
+            throw APIError(.forbidden, code: "forbidden", message: "API keys are created by signing in, not with another API key")
+        }
         let body = try await request.decode(as: CreateRequest.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else {

@@ -45,24 +45,26 @@ final class AuditTrail: Sendable {
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await self.record(client: client, logger: logger) { connection in
-            (try await body(connection), event)
+            (try await body(connection), Optional(event))
         }
     }
 
     /// For when the event depends on what the body did (the id it created, what it found
-    /// before changing it): the body returns its result and the event to record.
+    /// before changing it): the body returns its result and the event to record, or nil when
+    /// what it found needs no event (the row is then neither appended nor logged).
     @discardableResult
     func record<T: Sendable>(
         client: PostgresClient, logger: Logger,
-        _ body: (PostgresConnection) async throws -> (T, AuditEvent)
+        _ body: (PostgresConnection) async throws -> (T, AuditEvent?)
     ) async throws -> T {
         let (value, stored) = try await client.transaction(logger: logger) { connection in
             let start = ContinuousClock.now
-            var (value, event) = try await body(connection)
+            let (value, found) = try await body(connection)
+            guard var event = found else { return (value, AuditChain.Body?.none) }
             if event.durationMs == nil { event.durationMs = (ContinuousClock.now - start).milliseconds(places: 3) }
             return (value, try await self.append(event, on: connection, logger: logger))
         }
-        self.emit(stored)
+        if let stored { self.emit(stored) }
         return value
     }
 

@@ -19,9 +19,6 @@ struct AuthSettings: Sendable {
         self.proxySecret = proxySecret
     }
 
-    /// Algorithms jwt-kit verifies that an asymmetric JWKS can carry; HMAC and `none` never.
-    static let supportedAlgorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
-
     init(settings s: Settings) throws(ConfigError) {
         self.proxySecret = s.string("AUTH_PROXY_SECRET", secret: true)
         self.jwks = JWKSCache.Policy(
@@ -44,10 +41,7 @@ struct AuthSettings: Sendable {
         guard issuer.hasPrefix("http://") || issuer.hasPrefix("https://") else {
             throw ConfigError("AUTHENTIK_ISSUER", "must be an http(s) URL such as http://host:9000/application/o/orcastra/")
         }
-        let algorithms = Set(s.list("JWT_ALGORITHMS", default: ["RS256", "ES256"]).map { $0.uppercased() == "EDDSA" ? "EdDSA" : $0.uppercased() })
-        guard !algorithms.isEmpty, algorithms.isSubset(of: Self.supportedAlgorithms) else {
-            throw ConfigError("JWT_ALGORITHMS", "must list only asymmetric algorithms (\(Self.supportedAlgorithms.sorted().joined(separator: ", "))); HMAC and none are never accepted")
-        }
+        let algorithms = try TokenVerifier.Policy.algorithms(s)
         self.token = TokenVerifier.Policy(
             issuer: issuer,
             audience: try s.required("AUTHENTIK_CLIENT_ID"),

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import OrcastraModels
 import OrcastraRuntime
@@ -7,6 +8,10 @@ import OrcastraRuntime
 /// list their sessions (an admin sees everyone's) and revoke them.
 struct SessionController {
     let store: SessionStore
+    /// `AUTH_PROXY_SECRET`: only the gateway, which sees the browser, may say where a sign-in
+    /// came from; anyone else's sessions record what the API itself sees.
+    let proxySecret: String?
+    let clientIP: ClientIPPolicy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("sessions", use: self.start)
@@ -22,8 +27,13 @@ struct SessionController {
         guard identity.authMethod != .apiKey else {
             throw APIError(.forbidden, code: "forbidden", message: "sessions are started by signing in, not with an API key")
         }
-        let body = try await request.decode(as: SessionStart.self, context: context)
-        let session = try await self.store.start(for: identity, body, requestID: context.state.requestID)
+        let reported = try await request.decode(as: SessionStart.self, context: context)
+        let fromGateway = self.proxySecret.map { secret in
+            request.headers[LoginFailureController.secretHeader].map { SecureCompare.equal($0, secret) } ?? false
+        } ?? false
+        let seen = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let start = fromGateway ? reported : SessionStart(ip: seen.ip, userAgent: request.headers[.userAgent])
+        let session = try await self.store.start(for: identity, start, requestID: context.state.requestID)
         var response = try JSONResponse.encode(session, status: .created)
         response.headers[.location] = "/api/v1/sessions/\(session.id.uuidString.lowercased())"
         return response

@@ -42,28 +42,34 @@ final class UserDirectory: Sendable {
            now - cached.written < Self.rewriteAfter {
             return cached.user
         }
-        let rows = try await self.client.query(
-            """
-            INSERT INTO users (subject, name, email, role, groups) VALUES (\(subject), \(name), \(email), \(role.rawValue), \(groups))
-            ON CONFLICT (subject) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
-                groups = EXCLUDED.groups, last_seen_at = now()
-            RETURNING id, (SELECT role FROM users WHERE subject = \(subject))
-            """, logger: self.logger)
-        var result: (UUID, String?)?
-        for try await row in rows.decode((UUID, String?).self) { result = row }
-        guard let (id, previous) = result else { throw APIError(.internalServerError, code: "internal_error", message: "the user record could not be written") }
-        let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups)
-        self.recent.withLock { $0[subject] = (user, now) }
-        // First sight creates the user; a different role than last time is what auditors look for.
-        let event: AuditEvent? = switch previous {
-        case nil: AuditEvent(action: "user.create", category: "rbac", actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
-                             requestID: requestID, after: ["role": role.rawValue, "subject": subject])
-        case let old? where old != role.rawValue: AuditEvent(action: "user.role_changed", category: "rbac", severity: .warning, actor: .init(user: user),
-                                                              target: .init(type: "user", id: id.uuidString), requestID: requestID,
-                                                              before: ["role": old], after: ["role": role.rawValue])
-        default: nil
+        // One transaction for the upsert and its audit row; the row lock makes concurrent first
+        // requests of one user wait for each other, so each change is audited exactly once.
+        let user: User = try await self.audit.record(client: self.client, logger: self.logger) { connection in
+            let previous = try await connection.query(
+                "SELECT role FROM users WHERE subject = \(subject) FOR UPDATE", logger: self.logger).decode(String.self).all().first
+            let rows = try await connection.query(
+                """
+                INSERT INTO users (subject, name, email, role, groups) VALUES (\(subject), \(name), \(email), \(role.rawValue), \(groups))
+                ON CONFLICT (subject) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
+                    groups = EXCLUDED.groups, last_seen_at = now()
+                RETURNING id
+                """, logger: self.logger)
+            guard let id = try await rows.decode(UUID.self).all().first else {
+                throw APIError(.internalServerError, code: "internal_error", message: "the user record could not be written")
+            }
+            let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups)
+            // First sight creates the user; a different role than last time is what auditors look for.
+            let event: AuditEvent? = switch previous {
+            case nil: AuditEvent(action: "user.create", category: "rbac", actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
+                                 requestID: requestID, after: ["role": role.rawValue, "subject": subject])
+            case let old? where old != role.rawValue: AuditEvent(action: "user.role_changed", category: "rbac", severity: .warning, actor: .init(user: user),
+                                                                  target: .init(type: "user", id: id.uuidString), requestID: requestID,
+                                                                  before: ["role": old], after: ["role": role.rawValue])
+            default: nil
+            }
+            return (user, event)
         }
-        if let event { try await self.audit.record(event, client: self.client, logger: self.logger) }
+        self.recent.withLock { $0[subject] = (user, now) }
         return user
     }
 

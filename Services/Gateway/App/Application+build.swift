@@ -54,6 +54,7 @@ func buildRouter(
     PagesController(pages: pages, guardian: guardian).addRoutes(to: router)
     AuthController(party: party, vault: vault, guardian: guardian, api: api, pages: pages, publicURL: config.publicURL,
                    clientIP: config.service.clientIP, logger: logger).addRoutes(to: router)
-    APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP, guardian: guardian).addRoutes(to: router)
+    APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP, guardian: guardian,
+             publicOrigin: GatewayConfig.origin(of: config.publicURL)).addRoutes(to: router)
     return router
 }

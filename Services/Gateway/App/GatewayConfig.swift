@@ -28,4 +28,11 @@ struct GatewayConfig: Sendable {
         guard let redis = self.service.redis else { throw ConfigError("REDIS_ENABLED", "is false, but the gateway keeps its sessions in Redis") }
         self.redis = redis
     }
+
+    /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+    static func origin(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return String(url[..<schemeEnd.upperBound]) + authority
+    }
 }

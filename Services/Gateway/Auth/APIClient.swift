@@ -17,8 +17,11 @@ struct APIClient: Sendable {
         var description: String
     }
 
+    /// With the proxy secret, so that the API records the browser's address and agent.
     func startSession(accessToken: String, _ start: SessionStart, requestID: String) async throws -> SessionInfo {
-        try await self.call(.POST, "/api/v1/sessions", token: accessToken, session: nil, body: start, requestID: requestID)
+        var request = try self.request(.POST, "/api/v1/sessions", token: accessToken, session: nil, requestID: requestID, body: start)
+        if let secret = self.proxySecret { request.headers.add(name: "X-Orcastra-Proxy-Secret", value: secret) }
+        return try JSONCoding.decoder.decode(SessionInfo.self, from: try await self.execute(request))
     }
 
     func me(accessToken: String, session: UUID, requestID: String) async throws -> Identity {

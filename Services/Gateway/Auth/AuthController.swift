@@ -95,7 +95,9 @@ struct AuthController {
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let signedOut = self.publicURL + "/signin"
         var target = signedOut
-        if let id = request.cookies[SessionVault.cookieName]?.value, let session = try await self.vault.load(id) {
+        // Through the guard, so an expired access token is refreshed and the API hears the sign-out.
+        if let current = try? await self.guardian.current(request, context: context) {
+            let (id, session) = (current.id, current.session)
             do {
                 try await self.api.logout(accessToken: session.accessToken, session: session.apiSessionID, requestID: context.state.requestID)
             } catch {

@@ -46,7 +46,7 @@ struct GatewayAuthSettings: Sendable {
             proxySecret: s.string("AUTH_PROXY_SECRET", secret: true),
             logoutURL: s.string("NEXT_PUBLIC_AUTHENTIK_LOGOUT_URL"),
             refreshSkew: .seconds(try s.int("SESSION_REFRESH_SKEW_SECONDS", default: 60, range: 0...3600)),
-            algorithms: Set(s.list("JWT_ALGORITHMS", default: ["RS256", "ES256"]).map { $0.uppercased() })
+            algorithms: try TokenVerifier.Policy.algorithms(s)
         )
     }
 }

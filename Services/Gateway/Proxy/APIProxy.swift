@@ -19,6 +19,9 @@ struct APIProxy {
     let apiURL: String
     let clientIP: ClientIPPolicy
     let guardian: SessionGuard
+    /// `NEXTAUTH_URL`'s origin: state-changing calls a browser sends from anywhere else are
+    /// refused (SameSite=Lax does not stop a sibling subdomain or another port of this host).
+    let publicOrigin: String
 
     /// Everything under this path belongs to the API.
     static let prefix = "/api/v1/"
@@ -32,6 +35,9 @@ struct APIProxy {
     }
 
     @Sendable func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if request.method != .get && request.method != .head, let origin = request.headers[.origin], origin != self.publicOrigin {
+            throw APIError(.forbidden, code: "cross_origin", message: "Requests that change something must come from the Orcastra dashboard.")
+        }
         guard let current = try await self.guardian.current(request, context: context) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "Sign in first: this call needs a session.")
         }
@@ -78,7 +84,12 @@ struct APIProxy {
     /// The API refused the session's credentials: if it says the session has ended, the
     /// gateway forgets it too, so the next page asks the browser to sign in.
     func unauthorized(_ upstream: HTTPClientResponse, current: SessionGuard.Current) async throws -> Response {
-        let body = try await upstream.body.collect(upTo: 64 * 1024)
+        let body: ByteBuffer
+        do {
+            body = try await upstream.body.collect(upTo: 64 * 1024)
+        } catch {
+            throw APIError(.unauthorized, code: "unauthorized", message: "The API refused this session's credentials.")
+        }
         if let error = try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(buffer: body)), error.error.code == "session_ended" {
             try await self.guardian.vault.delete(current.id)
         }

@@ -24,7 +24,9 @@ struct SessionGuard: Sendable {
         var session: GatewaySession
     }
 
-    static let lockLifetimeMilliseconds = 15_000
+    /// Longer than the slowest refresh (discovery 5 s + token endpoint 10 s + the API's two
+    /// calls 20 s), so the lock cannot expire under a refresh that is still running.
+    static let lockLifetimeMilliseconds = 45_000
 
     func current(_ request: Request, context: AppRequestContext) async throws -> Current? {
         guard let id = request.cookies[SessionVault.cookieName]?.value, let session = try await self.vault.load(id) else { return nil }
@@ -72,6 +74,8 @@ struct SessionGuard: Sendable {
         do {
             tokens = try await self.party.refresh(refreshToken)
         } catch .invalidGrant {
+            // Another request may have rotated the token after all: then its result stands.
+            if let again = try await self.vault.load(id), again.refreshToken != latest.refreshToken { return again }
             try await self.end(id, latest, why: "the provider refused the refresh token (invalid_grant)")
             return nil
         } catch {

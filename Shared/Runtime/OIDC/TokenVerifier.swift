@@ -7,6 +7,18 @@ import JWTKit
 /// and `nbf` with leeway, `sub`. Header-embedded `jwk`, `jku` and `x5u` are never read.
 public struct TokenVerifier: Sendable {
     public struct Policy: Sendable {
+        /// What a JWKS can carry and jwt-kit verifies; HMAC and `none` are never accepted.
+        public static let asymmetricAlgorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+
+        /// `JWT_ALGORITHMS`, checked against `asymmetricAlgorithms`.
+        public static func algorithms(_ s: Settings) throws(ConfigError) -> Set<String> {
+            let algorithms = Set(s.list("JWT_ALGORITHMS", default: ["RS256", "ES256"]).map { $0.uppercased() == "EDDSA" ? "EdDSA" : $0.uppercased() })
+            guard !algorithms.isEmpty, algorithms.isSubset(of: Self.asymmetricAlgorithms) else {
+                throw ConfigError("JWT_ALGORITHMS", "must list only asymmetric algorithms (\(Self.asymmetricAlgorithms.sorted().joined(separator: ", "))); HMAC and none are never accepted")
+            }
+            return algorithms
+        }
+
         public var issuer: String
         public var audience: String
         public var algorithms: Set<String>
