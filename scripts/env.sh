@@ -10,8 +10,8 @@ secret() { openssl rand -hex "${1:-32}"; }
 # .env.example with every secret filled and the local ports chosen.
 filled_example() {
   local pg_port redis_port pg_password redis_password client_secret api_token
-  pg_port=$(first_free_port 5432 55432 55433 55434)
-  redis_port=$(first_free_port 6379 56379 56380 56381)
+  pg_port=$(first_free_port 5432 $(seq 55432 55451))
+  redis_port=$(first_free_port 6379 $(seq 56379 56398))
   pg_password=$(secret 24)
   redis_password=$(secret 24)
   client_secret=$(secret 32)
