@@ -22,9 +22,15 @@ struct LoginFailureController {
         group.post("auth/login-failures", use: self.report)
     }
 
+    /// Whether `request` carries `AUTH_PROXY_SECRET`, i.e. comes from the gateway; never when
+    /// no secret is configured.
+    static func isFromGateway(_ request: Request, secret: String?) -> Bool {
+        guard let secret, let presented = request.headers[Self.secretHeader] else { return false }
+        return SecureCompare.equal(presented, secret)
+    }
+
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        guard let secret = self.secret, let presented = request.headers[Self.secretHeader],
-              SecureCompare.equal(presented, secret) else {
+        guard Self.isFromGateway(request, secret: self.secret) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "only the gateway reports sign-in failures")
         }
         let body = try await request.decode(as: LoginFailureReport.self, context: context)

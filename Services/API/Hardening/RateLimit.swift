@@ -59,7 +59,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         """
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let client = self.clientIP.resolve(request, context: context)
         guard let ip = client.ip.flatMap({ IPAddress($0) }) else { return try await next(request, context) }
         let keys = [self.settings.keyPrefix + "ip:" + ip.description, self.settings.keyPrefix + "net:" + Self.subnet(of: ip)]
         let windowMs = String(Int(self.settings.window.components.seconds * 1000))

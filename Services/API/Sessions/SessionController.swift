@@ -28,10 +28,8 @@ struct SessionController {
             throw APIError(.forbidden, code: "forbidden", message: "sessions are started by signing in, not with an API key")
         }
         let reported = try await request.decode(as: SessionStart.self, context: context)
-        let fromGateway = self.proxySecret.map { secret in
-            request.headers[LoginFailureController.secretHeader].map { SecureCompare.equal($0, secret) } ?? false
-        } ?? false
-        let seen = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let fromGateway = LoginFailureController.isFromGateway(request, secret: self.proxySecret)
+        let seen = self.clientIP.resolve(request, context: context)
         let start = fromGateway ? reported : SessionStart(ip: seen.ip, userAgent: request.headers[.userAgent])
         let session = try await self.store.start(for: identity, start, requestID: context.state.requestID)
         var response = try JSONResponse.encode(session, status: .created)

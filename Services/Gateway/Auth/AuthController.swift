@@ -68,7 +68,7 @@ struct AuthController {
         } catch {
             return try await self.fail(request, context, "token exchange or ID token refused: \(error)", shown: "The sign-in could not be completed. Please try again.")
         }
-        let client = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let client = self.clientIP.resolve(request, context: context)
         let session: GatewaySession
         do {
             let start = SessionStart(ip: client.ip, userAgent: request.headers[.userAgent])
@@ -122,7 +122,7 @@ struct AuthController {
     /// A refused sign-in: audited through the API, shown as a 403 page, state cookie cleared.
     func fail(_ request: Request, _ context: AppRequestContext, _ reason: String, shown: String) async throws -> Response {
         self.logger.warning("sign-in refused", metadata: ["reason": "\(reason)"])
-        let client = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let client = self.clientIP.resolve(request, context: context)
         do {
             try await self.api.reportLoginFailure(.init(reason: reason, ip: client.ip, userAgent: request.headers[.userAgent]), requestID: context.state.requestID)
         } catch {

@@ -49,9 +49,7 @@ struct APIProxy {
         outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
         outbound.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + current.session.accessToken)
         outbound.headers.replaceOrAdd(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
-        let client = self.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in
-            HTTPField.Name(name).flatMap { request.headers[$0] }
-        }
+        let client = self.clientIP.resolve(request, context: context)
         if let ip = client.ip { outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: ip) }
         if let host = request.head.authority { outbound.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
         let length = request.headers[.contentLength].flatMap { Int64($0) }

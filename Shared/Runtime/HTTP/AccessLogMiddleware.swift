@@ -95,9 +95,7 @@ public struct AccessLogMiddleware: RouterMiddleware {
             self.method = request.method.rawValue
             self.path = request.uri.path
             self.query = AccessLogMiddleware.redacted(query: request.uri.query)
-            let resolved = middleware.clientIP.resolve(peer: context.remoteAddress?.ipAddress) { name in
-                HTTPField.Name(name).flatMap { request.headers[$0] }
-            }
+            let resolved = middleware.clientIP.resolve(request, context: context)
             self.client = AccessLogClient(
                 ip: resolved.ip, proxyIP: resolved.proxyIP, ipSource: resolved.source, proxyTrusted: resolved.proxyTrusted,
                 userAgent: request.headers[.userAgent], origin: request.headers[.origin]
