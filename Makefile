@@ -4,13 +4,15 @@
 SWIFT_BUILD_FLAGS ?=
 SHELL := /bin/bash
 
-.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed demo-clusters
 
-## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway.
-run: deps env postgres redis build services
+## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway, then
+## (where LXD can run) the two test-bed LXD servers, registered as demo clusters.
+run: deps env postgres redis build services demo-clusters
 
-## test: the same preparation, then every test (Swift Testing) against the real servers.
-test: deps env postgres redis test-tools build
+## test: the same preparation plus the LXD test bed, then every test (Swift Testing) against
+## the real servers.
+test: deps env postgres redis lxd-testbed test-tools build
 	./scripts/test.sh
 
 ## stop: stop exactly what `make run` started.
@@ -51,6 +53,11 @@ rotate-secret-key: deps env postgres redis build
 ## lxd-testbed: two LXD daemons on loopback with a busybox image; prints a trust token for each.
 lxd-testbed:
 	@./scripts/lxd-testbed.sh start
+
+## demo-clusters: start the test bed if this machine can run LXD and register both servers
+## (once) as `demo-a` and `demo-b`; otherwise say why not and carry on.
+demo-clusters:
+	@./scripts/demo-clusters.sh
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop

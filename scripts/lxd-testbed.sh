@@ -26,14 +26,16 @@ install() {
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The busybox image: a static busybox with its applets, an init that sleeps, metadata.yaml.
+# The busybox image: a static busybox with its applets, an init that sleeps and exits on
+# SIGPWR (what LXD sends for a clean stop), metadata.yaml. Bump IMAGE_VERSION when it changes.
+IMAGE_VERSION=2
 image() {
-  local dir="$LXD_ROOT/image" tarball="$LXD_ROOT/busybox.tar.gz"
+  local dir="$LXD_ROOT/image" tarball="$LXD_ROOT/busybox-$IMAGE_VERSION.tar.gz"
   [ -f "$tarball" ] && { echo "$tarball"; return; }
   rm -rf "$dir" && mkdir -p "$dir/rootfs/bin" "$dir/rootfs/sbin" "$dir/rootfs/etc" "$dir/rootfs/tmp" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev"
   cp /bin/busybox "$dir/rootfs/bin/busybox"
   for applet in $("$dir/rootfs/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$dir/rootfs/bin/$applet"; done
-  printf '#!/bin/sh\nwhile true; do sleep 3600; done\n' > "$dir/rootfs/sbin/init"
+  printf '#!/bin/sh\ntrap "exit 0" PWR TERM\nwhile true; do sleep 5 & wait $!; done\n' > "$dir/rootfs/sbin/init"
   chmod 755 "$dir/rootfs/sbin/init"
   cat > "$dir/metadata.yaml" <<YAML
 architecture: $(uname -m)
@@ -73,7 +75,11 @@ profiles:
 YAML
     touch "$dir/.initialised"
   fi
-  lxc_on "$name" image alias list --format csv | grep -q '^busybox,' || lxc_on "$name" image import "$(image)" --alias busybox >/dev/null
+  if [ ! -f "$dir/.image-$IMAGE_VERSION" ]; then
+    lxc_on "$name" image alias delete busybox 2>/dev/null || true
+    lxc_on "$name" image import "$(image)" --alias busybox >/dev/null
+    touch "$dir/.image-$IMAGE_VERSION"
+  fi
 }
 
 token() { # name

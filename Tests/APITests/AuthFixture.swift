@@ -31,15 +31,16 @@ struct AuthHarness: Sendable {
     static func run(
         jwks: JWKSCache.Policy = .init(refetchCooldown: .seconds(60)),
         secrets: SecretsBackend = .embedded(masterKey: testMasterKey),
+        configure: @Sendable (inout APIConfig) -> Void = { _ in },
         _ body: @Sendable (AuthHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestIssuer.run { issuer in
             let db = try await TestDatabase.create()
             defer { db.drop() }
             let harness = AuthHarness(issuer: issuer, db: db, sink: LogSink(.memory))
-            let app = try buildApplication(
-                config: Self.config(issuer: issuer, db: db, jwks: jwks, redis: try TestEnvironment.redisURL(), proxySecret: harness.proxySecret, secrets: secrets),
-                sink: harness.sink)
+            var config = Self.config(issuer: issuer, db: db, jwks: jwks, redis: try TestEnvironment.redisURL(), proxySecret: harness.proxySecret, secrets: secrets)
+            configure(&config)
+            let app = try buildApplication(config: config, sink: harness.sink)
             try await app.test(.router) { client in try await body(harness, client) }
         }
     }

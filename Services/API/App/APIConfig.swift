@@ -10,6 +10,8 @@ struct APIConfig: Sendable {
     var rateLimit: RateLimitSettings?
     /// How long start-up keeps trying to reach PostgreSQL for the migrations.
     var databaseStartupTimeout: Duration
+    /// Timeouts for calls to LXD/Incus servers.
+    var clusters = ClusterSettings()
 
     init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
@@ -27,5 +29,6 @@ struct APIConfig: Sendable {
         self.auth = try AuthSettings(settings: settings)
         self.rateLimit = try RateLimitSettings.read(settings)
         self.databaseStartupTimeout = .seconds(try settings.int("DATABASE_STARTUP_TIMEOUT_SECONDS", default: 30, range: 0...3600))
+        self.clusters = try ClusterSettings(settings: settings)
     }
 }

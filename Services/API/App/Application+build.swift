@@ -57,6 +57,9 @@ struct APIRoutes {
     var postgres: PostgresClient
     var redis: RedisClient?
     var secrets: SecretsService
+    var clusters: ClusterStore
+    var connections: ClusterConnections
+    var tracker: OperationTracker
     var logger: Logger
 
     init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) throws {
@@ -72,6 +75,9 @@ struct APIRoutes {
         self.postgres = postgres
         self.redis = redis
         self.secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
+        self.clusters = ClusterStore(client: postgres, logger: logger)
+        self.connections = ClusterConnections(secrets: self.secrets, settings: config.clusters)
+        self.tracker = OperationTracker(client: postgres, audit: audit, connections: self.connections, logger: logger)
         self.logger = logger
     }
 }
@@ -97,6 +103,17 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
     SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP).addRoutes(to: signedIn)
     UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: signedIn)
+    OperationController(tracker: routes.tracker, clusters: routes.clusters).addRoutes(to: signedIn)
+
+    // Clusters and what runs on them: partners (their own) and admins (all) until tenancy lands.
+    let managers = signedIn.group().add(middleware: RequireRole(role: .partner))
+    let registration = ClusterRegistration(store: routes.clusters, connections: routes.connections, secrets: routes.secrets, audit: routes.audit, logger: routes.logger)
+    ClusterController(store: routes.clusters, connections: routes.connections, registration: registration, secrets: routes.secrets,
+                      audit: routes.audit, logger: routes.logger).addRoutes(to: managers)
+    let instances = InstanceController(instances: InstanceService(clusters: routes.clusters, connections: routes.connections, logger: routes.logger),
+                                       tracker: routes.tracker)
+    instances.addRoutes(everyone: signedIn, managers: managers)
+    SnapshotController(instances: instances).addRoutes(to: managers)
 
     let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
     AuditController(client: routes.postgres).addRoutes(to: admin)

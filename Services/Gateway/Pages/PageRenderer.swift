@@ -28,10 +28,13 @@ struct PageRenderer: Sendable {
         try self.render("error", ["title": title, "message": message, "status": status.code], status: status).asResponse
     }
 
-    /// What the top navigation offers: everyone has their home and account; admins also the
-    /// audit log. Cluster and instance pages join as they are built.
+    /// What the top navigation offers: everyone has their home, instances and account;
+    /// partners and admins their clusters; admins also the audit log.
     static func navigation(for role: Role) -> [[String: String]] {
-        var items = [["href": "/", "label": "Home"], ["href": "/account", "label": "Account"]]
+        var items = [["href": "/", "label": "Home"]]
+        if role >= .partner { items.append(["href": "/clusters", "label": "Clusters"]) }
+        items.append(["href": "/instances", "label": "Instances"])
+        items.append(["href": "/account", "label": "Account"])
         if role == .admin { items.append(["href": "/audit", "label": "Audit log"]) }
         return items
     }

@@ -15,6 +15,9 @@ struct PagesController {
         router.get("/", use: self.home)
         router.get("/account", use: self.account)
         router.get("/audit", use: self.audit)
+        router.get("/clusters", use: self.clusters)
+        router.get("/instances", use: self.instances)
+        router.get("/instances/:cluster/:name", use: self.instance)
     }
 
     /// Who you are (name, email, role), your navigation, and the platform's health.
@@ -32,8 +35,30 @@ struct PagesController {
         try await self.page("audit", title: "Orcastra — audit log", request: request, context: context, minimum: .admin)
     }
 
+    /// Registered clusters with their live status, and the register form (partners, admins).
+    @Sendable func clusters(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.page("clusters", title: "Orcastra — clusters", request: request, context: context, minimum: .partner)
+    }
+
+    /// Instances across every cluster, per-cluster reachability, the create form.
+    @Sendable func instances(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.page("instances", title: "Orcastra — instances", request: request, context: context)
+    }
+
+    /// One instance: state, resources, actions, snapshots. The names only go into data
+    /// attributes (Mustache escapes them); the script asks the API, which checks them.
+    @Sendable func instance(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let cluster = try context.parameters.uuid("cluster")
+        let name = try context.parameters.require("name")
+        let project = request.uri.queryParameters.get("project") ?? "default"
+        return try await self.page("instance", title: "Orcastra — \(name)", request: request, context: context, values: [
+            "cluster_id": cluster.uuidString.lowercased(), "instance_name": name, "project": project,
+        ])
+    }
+
     /// Renders `template` for the signed-in user; signed out → sign-in with a way back here.
-    func page(_ template: String, title: String, request: Request, context: AppRequestContext, minimum: Role = .tenant) async throws -> Response {
+    func page(_ template: String, title: String, request: Request, context: AppRequestContext, minimum: Role = .tenant,
+              values: [String: String] = [:]) async throws -> Response {
         guard let current = try await self.guardian.current(request, context: context) else {
             return Self.signInRedirect(for: request)
         }
@@ -41,7 +66,9 @@ struct PagesController {
         guard user.role >= minimum else {
             return try self.pages.error(.forbidden, title: "Not for your role", message: "This page needs the \(minimum.title) role; you are \(user.role.title).")
         }
-        return try self.pages.render(template, ["title": title], user: user).asResponse
+        var all: [String: Any] = values
+        all["title"] = title
+        return try self.pages.render(template, all, user: user).asResponse
     }
 
     /// `/login?return_to=<this path>`; `ReturnPath` checks it again when the sign-in completes.

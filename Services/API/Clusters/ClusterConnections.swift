@@ -1,0 +1,55 @@
+import Foundation
+import OrcastraModels
+import OrcastraRuntime
+
+/// Hands out a `ClusterDriver` per registered cluster, with its credentials read once from the
+/// secret store at `clusters/<id>`.
+///
+/// Drivers are kept so the secret store is read and the TLS context built once per cluster;
+/// removal and renames forget them.
+actor ClusterConnections {
+    let secrets: SecretsService
+    let settings: ClusterSettings
+    private var drivers: [UUID: ClusterDriver] = [:]
+
+    init(secrets: SecretsService, settings: ClusterSettings) {
+        self.secrets = secrets
+        self.settings = settings
+    }
+
+    static func secretPath(_ id: UUID) throws -> SecretPath {
+        try SecretPath("clusters/\(id.uuidString.lowercased())")
+    }
+
+    /// The driver for `cluster`; a 503 when the secret store cannot be read, a 500 when the
+    /// cluster's credentials are missing.
+    func driver(for cluster: Cluster) async throws -> ClusterDriver {
+        if let driver = self.drivers[cluster.id], driver.endpoint == cluster.endpoint { return driver }
+        let path = try Self.secretPath(cluster.id)
+        let stored = try await self.read(path)
+        guard let stored, let credentials = ClusterCredentials(stored: stored.data) else {
+            throw APIError(.internalServerError, code: "cluster_credentials_missing",
+                           message: "the credentials of cluster '\(cluster.name)' are missing from the secret store; remove and register it again")
+        }
+        let driver = try self.driver(endpoint: cluster.endpoint, credentials: credentials)
+        self.drivers[cluster.id] = driver
+        return driver
+    }
+
+    private nonisolated func read(_ path: SecretPath) async throws -> StoredSecret? {
+        try await SecretsService.mapped { try await self.secrets.store.read(path) }
+    }
+
+    /// A driver for credentials not (yet) stored: registration uses it.
+    nonisolated func driver(endpoint: String, credentials: ClusterCredentials) throws -> ClusterDriver {
+        do {
+            return try ClusterDriver(endpoint: endpoint, credentials: credentials, connectTimeout: self.settings.connectTimeout, timeout: self.settings.callTimeout)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_certificate", message: "the certificate or key cannot be used for TLS: \(error)")
+        }
+    }
+
+    func forget(_ id: UUID) {
+        self.drivers[id] = nil
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+import PostgresNIO
+
+/// The `clusters` table: who may see which cluster, and the rows registration and removal
+/// write (always inside the audited transaction, hence the `connection` parameters).
+///
+/// Scope until tenancy lands: an admin sees every cluster, a partner the ones they registered,
+/// a tenant none.
+struct ClusterStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// The owner to filter on: nil for admins (everything).
+    static func ownerFilter(_ caller: Identity) -> UUID? {
+        caller.role == .admin ? nil : caller.id
+    }
+
+    func list(visibleTo caller: Identity) async throws -> [Cluster] {
+        guard caller.role >= .partner else { return [] }
+        let owner = Self.ownerFilter(caller)
+        return try await self.select("WHERE \(owner)::uuid IS NULL OR c.owner_id = \(owner) ORDER BY c.name")
+    }
+
+    /// The cluster if the caller may see it; 404 otherwise (another partner's cluster is not
+    /// acknowledged to exist).
+    func get(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
+        let owner = Self.ownerFilter(caller)
+        guard caller.role >= .partner,
+              let cluster = try await self.select("WHERE c.id = \(id) AND (\(owner)::uuid IS NULL OR c.owner_id = \(owner))").first
+        else { throw APIError(.notFound, code: "not_found", message: "no cluster \(id.uuidString.lowercased())") }
+        return cluster
+    }
+
+    /// Any cluster by id, whoever owns it (for the API's own bookkeeping, not for callers).
+    func find(_ id: UUID) async throws -> Cluster? {
+        try await self.select("WHERE c.id = \(id)").first
+    }
+
+    func nameTaken(_ name: String, except id: UUID? = nil) async throws -> Bool {
+        let rows = try await self.client.query(
+            "SELECT 1 FROM clusters WHERE lower(name) = lower(\(name)) AND (\(id)::uuid IS NULL OR id <> \(id))", logger: self.logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    func insert(_ cluster: Cluster, clientSerial: String?, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO clusters (id, name, description, endpoint, server_fingerprint, client_fingerprint, client_serial, owner_id)
+            VALUES (\(cluster.id), \(cluster.name), \(cluster.description), \(cluster.endpoint), \(cluster.serverFingerprint),
+                    \(cluster.clientFingerprint), \(clientSerial), \(cluster.ownerID))
+            """, logger: self.logger)
+    }
+
+    func update(_ id: UUID, name: String, description: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE clusters SET name = \(name), description = \(description), updated_at = now() WHERE id = \(id)", logger: self.logger)
+    }
+
+    func delete(_ id: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM clusters WHERE id = \(id)", logger: self.logger)
+    }
+
+    /// The certificate serial our CA issued for the cluster (nil when the operator brought one).
+    func clientSerial(_ id: UUID) async throws -> String? {
+        let rows = try await self.client.query("SELECT client_serial FROM clusters WHERE id = \(id)", logger: self.logger)
+        for try await serial in rows.decode(String?.self) { return serial }
+        return nil
+    }
+
+    private func select(_ filter: PostgresQuery) async throws -> [Cluster] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT c.id, c.name, c.description, c.endpoint, c.server_fingerprint, c.client_fingerprint, c.owner_id, u.name,
+                   c.created_at, c.updated_at
+            FROM clusters c LEFT JOIN users u ON u.id = c.owner_id
+            """)
+        query.sql += " " + filter.sql
+        query.binds = filter.binds
+        let rows = try await self.client.query(query, logger: self.logger)
+        var clusters: [Cluster] = []
+        for try await (id, name, description, endpoint, server, clientFP, owner, ownerName, created, updated)
+            in rows.decode((UUID, String, String, String, String, String, UUID?, String?, Date, Date).self) {
+            clusters.append(Cluster(id: id, name: name, description: description, endpoint: endpoint, serverFingerprint: server,
+                                    clientFingerprint: clientFP, ownerID: owner, ownerName: ownerName, createdAt: created, updatedAt: updated))
+        }
+        return clusters
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import OrcastraRuntime
+
+/// THE code that speaks the LXD/Incus REST API: every call to a cluster goes through here.
+///
+/// Calls use the cluster's client certificate (mTLS) and accept exactly one server
+/// certificate, the one pinned at registration (`PinnedHTTPS`), so a server presenting any
+/// other certificate fails the handshake. Each call has a deadline; LXD's error bodies become `ClusterError.server` with
+/// LXD's own message; asynchronous operations are followed with `/1.0/operations/<id>/wait`.
+struct ClusterDriver: Sendable {
+    /// `https://host:port`, no trailing slash.
+    let endpoint: String
+    let https: PinnedHTTPS
+    /// The deadline of one call, connection included.
+    let timeout: Duration
+
+    init(endpoint: String, credentials: ClusterCredentials, connectTimeout: Duration, timeout: Duration) throws {
+        self.endpoint = endpoint
+        self.https = try PinnedHTTPS(address: String(endpoint.dropFirst("https://".count)), tls: try credentials.tlsConfiguration(),
+                                     fingerprint: try ClusterCredentials.fingerprint(pem: credentials.serverCertificatePEM), connectTimeout: connectTimeout)
+        self.timeout = timeout
+    }
+
+    /// The same server with another deadline (the aggregated list uses a short one).
+    func with(timeout: Duration) -> ClusterDriver {
+        var copy = self
+        copy.timeoutOverride = timeout
+        return copy
+    }
+    private var timeoutOverride: Duration?
+    private var deadline: Duration { self.timeoutOverride ?? self.timeout }
+
+    /// A sync call's metadata.
+    func get<M: Decodable>(_ path: String, query: [String: String] = [:], as type: M.Type = M.self) async throws -> M {
+        let envelope: LXD.Envelope<M> = try await self.call(.GET, path, query: query)
+        guard let metadata = envelope.metadata else { throw ClusterError.badResponse("\(path) returned no metadata") }
+        return metadata
+    }
+
+    /// A call that may start an operation: its id when LXD answered `async`, nil for `sync`.
+    @discardableResult
+    func send(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> String? {
+        let envelope: LXD.Envelope<LXD.Ignored> = try await self.call(method, path, query: query, body: body)
+        guard envelope.type == "async" else { return nil }
+        guard let operation = envelope.operation, let id = operation.split(separator: "/").last else {
+            throw ClusterError.badResponse("\(path) started an operation without naming it")
+        }
+        return String(id)
+    }
+
+    /// The operation's current state (progress included).
+    func operation(_ id: String) async throws -> LXD.Operation {
+        try await self.get("/1.0/operations/\(Self.escape(id))")
+    }
+
+    /// Waits until the operation ends (asking LXD to hold each call up to `step`) and returns it.
+    func wait(_ id: String, step: Duration = .seconds(10), onProgress: @Sendable (LXD.Operation) async -> Void = { _ in }) async throws -> LXD.Operation {
+        let seconds = Int(step.components.seconds)
+        let patient = self.with(timeout: step + .seconds(5))
+        while true {
+            let operation: LXD.Operation = try await patient.get("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(seconds)])
+            if operation.isFinished { return operation }
+            await onProgress(operation)
+        }
+    }
+
+    /// Path segments (instance, snapshot and operation names) escaped for a URL.
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? segment
+    }
+
+    private func call<M: Decodable>(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> LXD.Envelope<M> {
+        var components = URLComponents()
+        components.path = path
+        if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
+        guard let target = components.string else { throw ClusterError.badResponse("cannot form a URL for \(path)") }
+        let payload = try body.map { try JSONEncoder().encode($0) }
+        let response: PinnedHTTPS.Response
+        do {
+            response = try await self.https.send(method, target, body: payload, deadline: self.deadline)
+        } catch let error as ClusterError {
+            throw error
+        } catch let error as NIOSSLError {
+            throw ClusterError.tls(String(describing: error))
+        } catch {
+            throw Self.classify(error)
+        }
+        let status = response.status
+        let envelope: LXD.Envelope<M>
+        do {
+            envelope = try JSONDecoder().decode(LXD.Envelope<M>.self, from: response.body)
+        } catch {
+            if status >= 400 { throw ClusterError.server(status: status, message: "HTTP \(status) without an LXD error body") }
+            throw ClusterError.badResponse("\(path): \(error)")
+        }
+        if envelope.type == "error" || status >= 400 {
+            throw ClusterError.server(status: envelope.errorCode ?? status, message: envelope.error ?? "HTTP \(status)")
+        }
+        return envelope
+    }
+
+    /// Connection failures arrive as NIO or BoringSSL errors of many types; TLS ones say so.
+    static func classify(_ error: any Error) -> ClusterError {
+        let text = String(describing: error)
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return .tls(text) }
+        return .unreachable(text)
+    }
+}
+
+extension LXD {
+    /// For calls whose metadata Orcastra does not read.
+    struct Ignored: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+}

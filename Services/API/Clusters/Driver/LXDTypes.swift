@@ -1,0 +1,162 @@
+import Foundation
+
+/// The parts of the LXD/Incus REST API (`/1.0`) Orcastra reads, as the server spells them.
+/// Both servers share these shapes; unknown fields are ignored so newer servers decode too.
+enum LXD {
+    /// Every answer: `sync` with metadata, `async` with an operation, or `error`.
+    struct Envelope<Metadata: Decodable>: Decodable {
+        var type: String
+        var operation: String?
+        var error: String?
+        var errorCode: Int?
+        var metadata: Metadata?
+
+        enum CodingKeys: String, CodingKey {
+            case type, operation, error, metadata
+            case errorCode = "error_code"
+        }
+    }
+
+    /// `GET /1.0`.
+    struct Server: Decodable {
+        var apiExtensions: [String]
+        var auth: String
+        var environment: Environment?
+
+        struct Environment: Decodable {
+            var server: String?
+            var serverName: String?
+            var serverVersion: String?
+            var serverClustered: Bool?
+            var certificateFingerprint: String?
+
+            enum CodingKeys: String, CodingKey {
+                case server
+                case serverName = "server_name", serverVersion = "server_version"
+                case serverClustered = "server_clustered", certificateFingerprint = "certificate_fingerprint"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case auth, environment
+            case apiExtensions = "api_extensions"
+        }
+    }
+
+    /// `/1.0/operations/<id>`; `metadata` carries progress (`…_progress: "Unpack: 42% (…)"`).
+    struct Operation: Decodable, Sendable {
+        var id: String
+        var description: String?
+        var status: String
+        var statusCode: Int
+        var err: String?
+        var metadata: [String: JSONLeaf]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, description, status, err, metadata
+            case statusCode = "status_code"
+        }
+
+        /// Running (103), pending (105) or a cancelling state: not finished.
+        var isFinished: Bool { self.statusCode == 200 || self.statusCode >= 400 }
+        var succeeded: Bool { self.statusCode == 200 }
+
+        /// The percentage and words of the first `…progress` entry LXD reports, if any.
+        var progress: (percent: Int?, stage: String)? {
+            guard let metadata else { return nil }
+            for key in metadata.keys.sorted() where key.hasSuffix("progress") {
+                guard case .string(let text) = metadata[key] else { continue }
+                let percent = text.firstMatch(of: /(\d{1,3})%/).flatMap { Int($0.1) }.map { min($0, 100) }
+                return (percent, text)
+            }
+            return nil
+        }
+    }
+
+    /// `/1.0/instances?recursion=1`.
+    struct Instance: Decodable {
+        var name: String
+        var project: String?
+        var type: String?
+        var status: String
+        var description: String?
+        var createdAt: String?
+        var location: String?
+        var profiles: [String]?
+        var config: [String: String]?
+        var devices: [String: [String: String]]?
+        var expandedConfig: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, project, type, status, description, location, profiles, config, devices
+            case createdAt = "created_at", expandedConfig = "expanded_config"
+        }
+    }
+
+    /// `/1.0/instances/<name>/state`.
+    struct InstanceState: Decodable {
+        var status: String
+        var processes: Int?
+        var cpu: CPU?
+        var memory: Memory?
+        var disk: [String: Disk]?
+        var network: [String: Network]?
+
+        struct CPU: Decodable { var usage: Int64? }
+        struct Memory: Decodable {
+            var usage: Int64?
+            var usagePeak: Int64?
+            enum CodingKeys: String, CodingKey { case usage, usagePeak = "usage_peak" }
+        }
+        struct Disk: Decodable { var usage: Int64? }
+        struct Network: Decodable {
+            var addresses: [Address]?
+            struct Address: Decodable { var family: String?; var address: String; var netmask: String? }
+        }
+    }
+
+    struct Snapshot: Decodable {
+        var name: String
+        var createdAt: String?
+        var stateful: Bool?
+        enum CodingKeys: String, CodingKey { case name, stateful, createdAt = "created_at" }
+    }
+
+    struct Member: Decodable {
+        var serverName: String
+        var url: String?
+        var status: String?
+        var message: String?
+        var roles: [String]?
+        enum CodingKeys: String, CodingKey { case url, status, message, roles, serverName = "server_name" }
+    }
+
+    struct Project: Decodable { var name: String; var description: String? }
+    struct Profile: Decodable { var name: String; var description: String?; var usedBy: [String]?
+        enum CodingKeys: String, CodingKey { case name, description, usedBy = "used_by" }
+    }
+    struct Network: Decodable { var name: String; var type: String?; var managed: Bool?; var status: String?; var description: String? }
+    struct StoragePool: Decodable { var name: String; var driver: String?; var status: String?; var description: String? }
+    struct Image: Decodable {
+        var fingerprint: String
+        var aliases: [Alias]?
+        var size: Int64?
+        var architecture: String?
+        var type: String?
+        var properties: [String: String]?
+        struct Alias: Decodable { var name: String }
+    }
+}
+
+/// A scalar JSON value: enough for operation metadata, whose shape varies by operation.
+enum JSONLeaf: Decodable, Sendable, Equatable {
+    case string(String), number(Double), bool(Bool), other
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else { self = .other }
+    }
+}

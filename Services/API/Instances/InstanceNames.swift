@@ -1,0 +1,33 @@
+import OrcastraRuntime
+
+/// LXD's naming rules, checked before anything is sent so that the caller hears which rule a
+/// name breaks rather than LXD's error.
+enum InstanceNames {
+    /// Instance names are host names: 1–63 letters, digits and '-', starting with a letter,
+    /// not ending with '-'.
+    static func instance(_ name: String) throws -> String {
+        guard name.wholeMatch(of: /[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/) != nil else {
+            throw APIError(.unprocessableContent, code: "invalid_name",
+                           message: "instance names are 1 to 63 letters, digits and '-', start with a letter and do not end with '-'")
+        }
+        return name
+    }
+
+    /// Snapshot names: 1–63 letters, digits, '.', '_' and '-', starting with a letter or digit.
+    static func snapshot(_ name: String) throws -> String {
+        guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil else {
+            throw APIError(.unprocessableContent, code: "invalid_snapshot_name",
+                           message: "snapshot names are 1 to 63 letters, digits, '.', '_' and '-', starting with a letter or digit")
+        }
+        return name
+    }
+
+    /// The project a call names, `default` when none.
+    static func project(_ name: String?) throws -> String {
+        guard let name, !name.isEmpty else { return "default" }
+        guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil else {
+            throw APIError(.badRequest, code: "invalid_project", message: "project names are 1 to 63 letters, digits, '.', '_' and '-'")
+        }
+        return name
+    }
+}

@@ -1,0 +1,242 @@
+// The instances page: containers and VMs of every cluster in one list, filtered through the
+// query string, with each cluster's reachability beside it, and a form to create one.
+(function () {
+  "use strict";
+  const { call, cell, when, follow } = window.Orcastra;
+  const errorBox = document.getElementById("instances-error");
+  const createError = document.getElementById("create-error");
+  const filterForm = document.getElementById("filter-form");
+  const createForm = document.getElementById("create-form");
+  const strip = document.getElementById("cluster-strip");
+  const body = document.getElementById("instances");
+  const refreshButton = document.getElementById("refresh");
+  const createSubmit = createForm.querySelector("[type=submit]");
+  const createHint = document.getElementById("create-hint");
+  const FILTERS = ["cluster", "project", "status", "type", "name"];
+  const COLUMNS = 6;
+  // Clusters seen in any answer so far: a list filtered to one cluster only reports that one,
+  // and the selects should still offer the others.
+  const known = new Map();
+  let latest = 0;
+  let creating = false;
+
+  function field(form, name) {
+    return form.elements.namedItem(name);
+  }
+
+  // Errors show at the top, or beside the create form for its own failures.
+  function showError(e, box) {
+    const target = box || errorBox;
+    target.hidden = false;
+    target.textContent = e.message;
+  }
+
+  function badge(text, kind, title) {
+    const span = document.createElement("span");
+    span.className = "badge badge-" + kind;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  }
+
+  function statusKind(status) {
+    switch (status) {
+      case "Running": return "ok";
+      case "Stopped": return "muted";
+      case "Frozen": return "info";
+      default: return "warn";
+    }
+  }
+
+  function reachKind(status) {
+    switch (status) {
+      case "ok": return "ok";
+      case "timeout": return "warn";
+      default: return "bad";
+    }
+  }
+
+  function detailHref(item) {
+    return "/instances/" + encodeURIComponent(item.cluster_id) + "/" + encodeURIComponent(item.name) +
+      "?project=" + encodeURIComponent(item.project);
+  }
+
+  // The filters live in the page's own query string, so a filtered list can be bookmarked,
+  // reloaded and shared; the API gets the same parameters.
+  function filtersFromForm() {
+    const params = new URLSearchParams();
+    for (const name of FILTERS) {
+      const value = field(filterForm, name).value.trim();
+      if (value) params.set(name, value);
+    }
+    return params;
+  }
+
+  function filtersToForm(params) {
+    for (const name of FILTERS) {
+      const input = field(filterForm, name);
+      const value = params.get(name) || "";
+      // A cluster from a bookmark may not be listed yet; keep it selectable until the answer names it.
+      if (input.tagName === "SELECT" && value && !Array.from(input.options).some((o) => o.value === value)) {
+        input.append(new Option(value, value));
+      }
+      input.value = value;
+    }
+  }
+
+  function fillSelect(select, clusters, placeholder) {
+    const current = select.value;
+    const options = clusters.map((c) => new Option(c.name, c.id));
+    if (placeholder !== undefined) options.unshift(new Option(placeholder, ""));
+    select.replaceChildren(...options);
+    if (Array.from(select.options).some((o) => o.value === current)) select.value = current;
+  }
+
+  function reachEntry(c) {
+    const li = document.createElement("li");
+    li.className = "reach reach-" + reachKind(c.status);
+    li.dataset.testid = "cluster-reach";
+    li.dataset.name = c.name;
+    li.dataset.status = c.status;
+    const name = document.createElement("span");
+    name.className = "reach-name";
+    name.textContent = c.name;
+    const detail = document.createElement("span");
+    detail.className = "reach-detail";
+    const parts = [];
+    if (c.status === "ok") parts.push(c.instance_count + (c.instance_count === 1 ? " instance" : " instances"));
+    if (Number.isFinite(c.latency_ms)) parts.push(Math.round(c.latency_ms) + " ms");
+    detail.textContent = parts.join(" · ");
+    li.append(name, badge(c.status === "ok" ? "ok" : c.status, reachKind(c.status)), detail);
+    if (c.error) {
+      const error = document.createElement("span");
+      error.className = "reach-error";
+      error.dataset.testid = "cluster-reach-error";
+      error.textContent = c.error;
+      li.append(error);
+    }
+    return li;
+  }
+
+  function instanceRow(item) {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "instance-row";
+    tr.dataset.name = item.name;
+    tr.dataset.cluster = item.cluster_name;
+    tr.dataset.clusterId = item.cluster_id;
+    tr.dataset.project = item.project;
+    const name = document.createElement("td");
+    const link = document.createElement("a");
+    link.href = detailHref(item);
+    link.textContent = item.name;
+    if (item.description) link.title = item.description;
+    name.append(link);
+    const status = document.createElement("td");
+    const statusBadge = badge(item.status || "unknown", statusKind(item.status));
+    statusBadge.dataset.testid = "instance-status";
+    status.append(statusBadge);
+    tr.append(name, cell(item.cluster_name), cell(item.project), cell(item.type), status, cell(when(item.created_at)));
+    return tr;
+  }
+
+  function messageRow(text) {
+    const tr = document.createElement("tr");
+    const td = cell(text);
+    td.colSpan = COLUMNS;
+    td.className = "muted";
+    tr.append(td);
+    return tr;
+  }
+
+  function updateCreateClusters() {
+    const usable = Array.from(known.values()).filter((c) => c.status === "ok");
+    fillSelect(field(createForm, "cluster"), usable);
+    // Preselect the filtered cluster, which is most likely where the next instance goes.
+    const filtered = field(filterForm, "cluster").value;
+    if (filtered && usable.some((c) => c.id === filtered) && !creating) field(createForm, "cluster").value = filtered;
+    createSubmit.disabled = creating || usable.length === 0;
+    createHint.textContent = usable.length === 0 ? "No reachable cluster to create on." : "";
+  }
+
+  async function load() {
+    const ticket = ++latest;
+    const params = filtersFromForm();
+    refreshButton.disabled = true;
+    try {
+      const query = params.toString();
+      const page = await call("GET", "/api/v1/instances" + (query ? "?" + query : ""));
+      // A newer filter was applied while this answer was on its way: it wins.
+      if (ticket !== latest) return;
+      for (const c of page.clusters || []) known.set(c.id, c);
+      const clusters = Array.from(known.values()).sort((a, b) => a.name.localeCompare(b.name));
+      fillSelect(field(filterForm, "cluster"), clusters, "Any cluster");
+      strip.replaceChildren(...(page.clusters || []).map(reachEntry));
+      body.replaceChildren(...(page.items.length ? page.items.map(instanceRow) : [messageRow("No instances match.")]));
+      updateCreateClusters();
+    } finally {
+      if (ticket === latest) refreshButton.disabled = false;
+    }
+  }
+
+  function applyFilters() {
+    errorBox.hidden = true;
+    const query = filtersFromForm().toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    load().catch(showError);
+  }
+
+  filterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    applyFilters();
+  });
+  // Selects apply at once; text fields on Enter (the form's submit), so typing does not flood the API.
+  for (const name of ["cluster", "status", "type"]) field(filterForm, name).addEventListener("change", applyFilters);
+  document.getElementById("filter-clear").addEventListener("click", () => {
+    filtersToForm(new URLSearchParams());
+    applyFilters();
+  });
+  refreshButton.addEventListener("click", () => {
+    errorBox.hidden = true;
+    load().catch(showError);
+  });
+
+  createForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => field(createForm, name).value.trim();
+    const limits = {};
+    if (value("cpu")) limits.cpu = value("cpu");
+    if (value("memory")) limits.memory = value("memory");
+    const payload = {
+      name: value("name"),
+      project: value("project") || "default",
+      image: value("image"),
+      type: value("type"),
+      profiles: value("profiles").split(",").map((p) => p.trim()).filter(Boolean),
+      limits: limits,
+      start: field(createForm, "start").checked,
+    };
+    if (value("user_data")) payload.user_data = field(createForm, "user_data").value;
+    const cluster = value("cluster");
+    creating = true;
+    createSubmit.disabled = true;
+    createError.hidden = true;
+    try {
+      const operation = await call("POST", "/api/v1/clusters/" + encodeURIComponent(cluster) + "/instances", payload);
+      const done = await follow(operation, document.getElementById("create-progress"));
+      if (done.status === "success") field(createForm, "name").value = "";
+      else showError(new Error(done.error || "Creating the instance failed."), createError);
+    } catch (e) {
+      showError(e, createError);
+    } finally {
+      creating = false;
+      updateCreateClusters();
+      // Reload even after a failure: a half-created instance should show up too.
+      await load().catch(showError);
+    }
+  });
+
+  // Nothing to create on until the list says which clusters answer.
+  createSubmit.disabled = true;
+  filtersToForm(new URLSearchParams(window.location.search));
+  load().catch(showError);
+})();

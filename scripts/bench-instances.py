@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Benchmark: the aggregated instance list against the per-cluster lists it is made of.
+
+Needs `make run` with the two demo clusters. Signs in through the gateway as the seeded
+admin (development identity provider), makes an API key, makes sure each demo cluster has
+BENCH_COUNT (50) containers named bench-NN (created stopped: the list does not read state),
+then times, ROUNDS times each and alternating:
+  A  GET /api/v1/clusters/<demo-a>/instances
+  B  GET /api/v1/clusters/<demo-b>/instances
+  *  GET /api/v1/instances               (both clusters, fetched concurrently)
+and prints medians and the ratios of * to A+B (the baseline: asking one cluster after the
+other) and to max(A, B) (the ideal). `--cleanup` deletes the bench containers afterwards.
+"""
+import html.parser, http.cookiejar, json, os, re, statistics, sys, time, urllib.parse, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+env = dict(l.split("=", 1) for l in open(os.path.join(ROOT, ".env")).read().splitlines() if "=" in l and not l.startswith("#"))
+GATEWAY = f"http://localhost:{env.get('GATEWAY_PORT', '4321')}"
+API = f"http://localhost:{env.get('API_PORT', '8765')}"
+COUNT = int(os.environ.get("BENCH_COUNT", "50"))
+ROUNDS = int(os.environ.get("ROUNDS", "20"))
+
+
+class Form(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields = None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action = a.get("action")
+        if tag == "input" and a.get("type") == "hidden":
+            self.fields[a["name"]] = a.get("value", "")
+
+
+def api_key():
+    """Signs in through the gateway and creates an API key for the admin."""
+    users = json.load(open(os.path.join(ROOT, ".data/devidp-users.json")))
+    admin = next(u for u in users if "role_admin" in u["groups"])
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(GATEWAY + "/login")
+    form = Form()
+    form.feed(page.read().decode())
+    fields = dict(form.fields, username=admin["username"], password=admin["password"])
+    opener.open(urllib.parse.urljoin(page.geturl(), form.action), urllib.parse.urlencode(fields).encode()).read()
+    request = urllib.request.Request(GATEWAY + "/api/v1/api-keys", json.dumps({"name": f"bench-{int(time.time())}"}).encode(),
+                                     {"Content-Type": "application/json", "Origin": GATEWAY})
+    return json.load(opener.open(request))["key"]
+
+
+def call(method, path, key, body=None):
+    request = urllib.request.Request(API + path, json.dumps(body).encode() if body is not None else None, method=method,
+                                     headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def follow(key, operation):
+    while operation["status"] == "running":
+        time.sleep(0.2)
+        operation = call("GET", f"/api/v1/operations/{operation['id']}", key)
+    if operation["status"] != "success":
+        raise SystemExit(f"operation failed: {operation}")
+
+
+def timed(path, key):
+    start = time.perf_counter()
+    call("GET", path, key)
+    return (time.perf_counter() - start) * 1000
+
+
+def main():
+    key = api_key()
+    clusters = {c["name"]: c["id"] for c in call("GET", "/api/v1/clusters", key)["items"]}
+    ids = [clusters.get("demo-a"), clusters.get("demo-b")]
+    if None in ids:
+        raise SystemExit("the demo clusters demo-a and demo-b are not registered; run `make run` first")
+    for cid in ids:
+        have = {i["name"] for i in call("GET", f"/api/v1/clusters/{cid}/instances", key)["items"]}
+        missing = [f"bench-{n:02d}" for n in range(COUNT) if f"bench-{n:02d}" not in have]
+        if missing:
+            print(f"creating {len(missing)} containers on {cid} …", flush=True)
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda name: follow(key, call("POST", f"/api/v1/clusters/{cid}/instances", key, {"name": name, "image": "busybox"})), missing))
+    counts = [len(call("GET", f"/api/v1/clusters/{cid}/instances", key)["items"]) for cid in ids]
+    a, b, both = [], [], []
+    for _ in range(2):  # warm-up: connections, caches, credentials
+        timed(f"/api/v1/clusters/{ids[0]}/instances", key); timed(f"/api/v1/clusters/{ids[1]}/instances", key); timed("/api/v1/instances", key)
+    for _ in range(ROUNDS):
+        a.append(timed(f"/api/v1/clusters/{ids[0]}/instances", key))
+        b.append(timed(f"/api/v1/clusters/{ids[1]}/instances", key))
+        both.append(timed("/api/v1/instances", key))
+    ma, mb, mboth = statistics.median(a), statistics.median(b), statistics.median(both)
+    print(f"instances: demo-a {counts[0]}, demo-b {counts[1]}; {ROUNDS} rounds, medians (p90)")
+    print(f"  demo-a alone         {ma:8.1f} ms  ({statistics.quantiles(a, n=10)[-1]:.1f})")
+    print(f"  demo-b alone         {mb:8.1f} ms  ({statistics.quantiles(b, n=10)[-1]:.1f})")
+    print(f"  baseline a+b         {ma + mb:8.1f} ms  (one cluster after the other)")
+    print(f"  GET /instances       {mboth:8.1f} ms  ({statistics.quantiles(both, n=10)[-1]:.1f})")
+    print(f"  ratio to a+b         {mboth / (ma + mb):8.2f}")
+    print(f"  ratio to max(a, b)   {mboth / max(ma, mb):8.2f}")
+    if "--cleanup" in sys.argv:
+        for cid in ids:
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda n: follow(key, call("DELETE", f"/api/v1/clusters/{cid}/instances/bench-{n:02d}?force=true", key)), range(COUNT)))
+        print("bench containers deleted")
+
+
+if __name__ == "__main__":
+    main()
