@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const { call } = window.Orcastra;
-  const POLL_MS = 500;
+  const POLL_MS = 1000;
   // A dropped request or a gateway restart should not abandon an operation that is still running
   // on the cluster; only this many failed polls in a row end the wait.
   const MAX_POLL_FAILURES = 5;
