@@ -179,8 +179,8 @@ struct ClusterController {
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> ClusterStatus {
         let cluster = try await self.store.get(try context.parameters.uuid("id"), visibleTo: try context.requireIdentity())
         let driver = try await self.connections.driver(for: cluster).with(timeout: self.connections.settings.listTimeout)
-        let start = ContinuousClock.now
         do {
+            let start = ContinuousClock.now
             let server: LXD.Server = try await driver.get("/1.0")
             let latency = (ContinuousClock.now - start).milliseconds(places: 2)
             let clustered = server.environment?.serverClustered ?? false
@@ -193,7 +193,7 @@ struct ClusterController {
                                  serverName: server.environment?.serverName, serverVersion: server.environment?.serverVersion,
                                  apiExtensions: server.apiExtensions.count, clustered: clustered, members: members)
         } catch let error as ClusterError {
-            return ClusterStatus(clusterID: cluster.id, reachable: false, latencyMs: (ContinuousClock.now - start).milliseconds(places: 2), error: error.description)
+            return ClusterStatus(clusterID: cluster.id, reachable: false, error: error.description)
         }
     }
 

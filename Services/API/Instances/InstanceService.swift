@@ -72,7 +72,7 @@ struct InstanceService: Sendable {
     static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
         InstanceSummary(clusterID: cluster.id, clusterName: cluster.name, project: instance.project ?? project ?? "default", name: instance.name,
                         type: instance.type ?? "container", status: instance.status, description: instance.description.flatMap { $0.isEmpty ? nil : $0 },
-                        createdAt: instance.createdAt, location: instance.location,
+                        createdAt: instance.createdAt, location: instance.location == "none" ? nil : instance.location,
                         image: instance.config?["image.description"] ?? instance.expandedConfig?["image.description"])
     }
 

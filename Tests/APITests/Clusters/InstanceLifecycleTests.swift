@@ -144,15 +144,18 @@ struct InstanceLifecycleTests {
 
                 // Nothing listening at b's address any more: unreachable, quickly.
                 let closed = try Command.freePort()
-                try await f.h.sql { client in
+                _ = try await f.h.sql { client in
                     try await client.query("UPDATE clusters SET endpoint = \("https://127.0.0.1:\(closed)") WHERE id = \(UUID(uuidString: b)!)", logger: .init(label: "test"))
                 }
                 let (_, gone) = try await f.call(.get, "/api/v1/instances", as: admin)
                 let goneReach = (gone["clusters"]?.items ?? []).first { $0["name"]?.string == "lxd-b" }
                 #expect(goneReach?["status"]?.string == "unreachable", "\(gone)")
-                #expect(try await f.call(.get, "/api/v1/clusters/\(b)/status", as: admin).1["reachable"]?.bool == false)
+                #expect(goneReach?["error"]?.string?.hasSuffix("127.0.0.1:\(closed): Connection refused") == true, "\(gone)")
+                let (_, goneStatus) = try await f.call(.get, "/api/v1/clusters/\(b)/status", as: admin)
+                #expect(goneStatus["reachable"]?.bool == false)
+                #expect(goneStatus["latency_ms"] == nil, "no latency for a check that got no answer")
                 #expect((gone["items"]?.items ?? []).contains { $0["name"]?.string == onA })
-                try await f.h.sql { client in
+                _ = try await f.h.sql { client in
                     try await client.query("UPDATE clusters SET endpoint = \("https://\(try await LXDTestBed.address("b"))") WHERE id = \(UUID(uuidString: b)!)", logger: .init(label: "test"))
                 }
 

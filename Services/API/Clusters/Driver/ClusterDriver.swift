@@ -102,11 +102,14 @@ struct ClusterDriver: Sendable {
         return envelope
     }
 
-    /// Connection failures arrive as NIO or BoringSSL errors of many types; TLS ones say so.
-    static func classify(_ error: any Error) -> ClusterError {
+    /// Connection failures arrive as NIO or BoringSSL errors of many types; TLS ones say so,
+    /// the rest are put in a person's words ("127.0.0.1:8443: Connection refused").
+    static func classify(_ error: any Error, at address: String? = nil) -> ClusterError {
         let text = String(describing: error)
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return .tls(text) }
-        return .unreachable(text)
+        var reason = text
+        if let match = text.firstMatch(of: /errno: (\d+)/), let code = Int32(match.1) { reason = String(cString: strerror(code)) }
+        return .unreachable(address.map { "\($0): \(reason)" } ?? reason)
     }
 }
 

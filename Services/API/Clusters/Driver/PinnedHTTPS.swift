@@ -67,7 +67,7 @@ struct PinnedHTTPS: Sendable {
             throw ClusterError.unreachable("no connection to \(self.host):\(self.port) within \(self.connectTimeout)")
         } catch {
             done.fail(error)
-            throw error
+            throw ClusterDriver.classify(error, at: "\(self.host):\(self.port)")
         }
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000)) {
             done.fail(ClusterError.timeout(seconds: Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18))

@@ -24,7 +24,7 @@ enum ServerCertificateProbe {
         } catch let error as NIOSSLError {
             throw .tls(String(describing: error))
         } catch {
-            throw ClusterDriver.classify(error)
+            throw ClusterDriver.classify(error, at: address)
         }
     }
 

@@ -29,5 +29,33 @@
     return iso ? new Date(iso).toLocaleString() : "—";
   }
 
-  window.Orcastra = { call: call, cell: cell, when: when };
+  // A coloured label: kind is ok, bad, muted, info or warn (see orcastra.css).
+  function badge(text, kind, title) {
+    const span = document.createElement("span");
+    span.className = "badge badge-" + kind;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  }
+
+  // The badge kind for an LXD instance status.
+  function statusKind(status) {
+    switch (status) {
+      case "Running": return "ok";
+      case "Stopped": return "muted";
+      case "Frozen": return "info";
+      default: return "warn";
+    }
+  }
+
+  function button(label, onClick, className) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = className || "secondary";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  window.Orcastra = { call: call, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button };
 })();

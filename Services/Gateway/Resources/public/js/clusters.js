@@ -2,7 +2,7 @@
 // and registration by trust token or by an already trusted client certificate.
 (function () {
   "use strict";
-  const { call, cell } = window.Orcastra;
+  const { call, cell, badge, button } = window.Orcastra;
   const errorBox = document.getElementById("clusters-error");
   const registerError = document.getElementById("register-error");
   const messageBox = document.getElementById("clusters-message");
@@ -28,23 +28,6 @@
     errorBox.hidden = true;
     messageBox.hidden = true;
     registerError.hidden = true;
-  }
-
-  function badge(text, kind, title) {
-    const span = document.createElement("span");
-    span.className = "badge badge-" + kind;
-    span.textContent = text;
-    if (title) span.title = title;
-    return span;
-  }
-
-  function button(label, onClick, className) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = className || "secondary";
-    b.textContent = label;
-    b.addEventListener("click", onClick);
-    return b;
   }
 
   function path(cluster) {
@@ -130,7 +113,12 @@
     const latency = document.createElement("span");
     latency.className = "muted small latency";
     latency.dataset.testid = "cluster-latency";
-    status.append(statusBadge, latency);
+    // Why a cluster is unreachable, in words on the page (not only in a tooltip).
+    const reason = document.createElement("div");
+    reason.className = "small error-text";
+    reason.dataset.testid = "cluster-error";
+    reason.hidden = true;
+    status.append(statusBadge, latency, reason);
     const server = cell("…");
     server.dataset.testid = "cluster-server";
     const members = cell("…");
@@ -141,7 +129,7 @@
       button("Rename", () => startRename(nameCell, cluster)),
       button("Delete", () => remove(cluster), "secondary danger"));
     tr.append(nameCell, endpoint, status, server, members, cell(cluster.owner_name || cluster.owner_id), actions);
-    return { tr: tr, badge: statusBadge, latency: latency, server: server, members: members };
+    return { tr: tr, badge: statusBadge, latency: latency, reason: reason, server: server, members: members };
   }
 
   function memberSummary(status) {
@@ -169,10 +157,12 @@
         view.members.textContent = memberSummary(s);
         view.members.title = (s.members || []).map((m) => m.name + ": " + m.status + (m.message ? " (" + m.message + ")" : "")).join("\n");
       } else {
-        setBadge(view.badge, "unreachable", "bad", s.error || "The cluster did not answer.");
+        setBadge(view.badge, "unreachable", "bad");
         view.server.textContent = "—";
         view.members.textContent = "—";
       }
+      view.reason.hidden = s.reachable;
+      view.reason.textContent = s.reachable ? "" : (s.error || "The cluster did not answer.");
       view.latency.textContent = Number.isFinite(s.latency_ms) ? " " + Math.round(s.latency_ms) + " ms" : "";
     } catch (e) {
       // The API itself failed (not the cluster): say so rather than blame the cluster.

@@ -3,7 +3,7 @@
 // page reloads its data.
 (function () {
   "use strict";
-  const { call, cell, when, follow } = window.Orcastra;
+  const { call, cell, when, follow, statusKind, button } = window.Orcastra;
   const root = document.getElementById("instance");
   const project = root.dataset.project || "default";
   const base = "/api/v1/clusters/" + encodeURIComponent(root.dataset.cluster) + "/instances/" + encodeURIComponent(root.dataset.name);
@@ -34,15 +34,6 @@
     target.textContent = e.message;
   }
 
-  function statusKind(status) {
-    switch (status) {
-      case "Running": return "ok";
-      case "Stopped": return "muted";
-      case "Frozen": return "info";
-      default: return "warn";
-    }
-  }
-
   function bytes(n) {
     if (!Number.isFinite(n)) return "—";
     const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -68,15 +59,6 @@
     td.className = "muted";
     tr.append(td);
     return tr;
-  }
-
-  function button(label, onClick, className) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = className || "secondary";
-    b.textContent = label;
-    b.addEventListener("click", onClick);
-    return b;
   }
 
   function sortedKeys(object) {
@@ -110,9 +92,11 @@
       networks.replaceChildren();
       return;
     }
-    fact(dl, "CPU time", Number.isFinite(state.cpu_usage_ns) ? (state.cpu_usage_ns / 1e9).toFixed(2) + " s" : null);
-    fact(dl, "Memory", bytes(state.memory_usage_bytes) + (Number.isFinite(state.memory_peak_bytes) ? " (peak " + bytes(state.memory_peak_bytes) + ")" : ""));
-    fact(dl, "Processes", Number.isFinite(state.processes) && state.processes >= 0 ? state.processes : null);
+    // A stopped instance reports zeros; they mean "not running", not "uses nothing".
+    const live = state.status === "Running" || state.status === "Frozen";
+    fact(dl, "CPU time", live && Number.isFinite(state.cpu_usage_ns) ? (state.cpu_usage_ns / 1e9).toFixed(2) + " s" : null);
+    fact(dl, "Memory", live ? bytes(state.memory_usage_bytes) + (Number.isFinite(state.memory_peak_bytes) ? " (peak " + bytes(state.memory_peak_bytes) + ")" : "") : null);
+    fact(dl, "Processes", live && Number.isFinite(state.processes) && state.processes >= 0 ? state.processes : null);
     const diskNames = sortedKeys(state.disk);
     disks.replaceChildren(...(diskNames.length ? diskNames.map((d) => {
       const tr = document.createElement("tr");

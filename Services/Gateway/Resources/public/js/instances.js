@@ -2,7 +2,7 @@
 // query string, with each cluster's reachability beside it, and a form to create one.
 (function () {
   "use strict";
-  const { call, cell, when, follow } = window.Orcastra;
+  const { call, cell, when, follow, badge, statusKind } = window.Orcastra;
   const errorBox = document.getElementById("instances-error");
   const createError = document.getElementById("create-error");
   const filterForm = document.getElementById("filter-form");
@@ -29,23 +29,6 @@
     const target = box || errorBox;
     target.hidden = false;
     target.textContent = e.message;
-  }
-
-  function badge(text, kind, title) {
-    const span = document.createElement("span");
-    span.className = "badge badge-" + kind;
-    span.textContent = text;
-    if (title) span.title = title;
-    return span;
-  }
-
-  function statusKind(status) {
-    switch (status) {
-      case "Running": return "ok";
-      case "Stopped": return "muted";
-      case "Frozen": return "info";
-      default: return "warn";
-    }
   }
 
   function reachKind(status) {
