@@ -201,4 +201,26 @@ public struct OperationInfo: Codable, Sendable, Equatable {
         case id, action, project, instance, snapshot, status, progress, stage, error
         case clusterID = "cluster_id", createdAt = "created_at", updatedAt = "updated_at"
     }
+
+    private enum AliasKeys: String, CodingKey { case operationID = "operation_id" }
+
+    /// Every field, nulls included, and `operation_id` beside `id`: the name DESIGN's 202
+    /// answers use for the id to follow.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.id, forKey: .id)
+        var alias = encoder.container(keyedBy: AliasKeys.self)
+        try alias.encode(self.id, forKey: .operationID)
+        try c.encode(self.clusterID, forKey: .clusterID)
+        try c.encode(self.action, forKey: .action)
+        try c.encode(self.project, forKey: .project)
+        try c.encode(self.instance, forKey: .instance)
+        try c.encode(self.snapshot, forKey: .snapshot)
+        try c.encode(self.status, forKey: .status)
+        try c.encode(self.progress, forKey: .progress)
+        try c.encode(self.stage, forKey: .stage)
+        try c.encode(self.error, forKey: .error)
+        try c.encode(self.createdAt, forKey: .createdAt)
+        try c.encode(self.updatedAt, forKey: .updatedAt)
+    }
 }

@@ -31,6 +31,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
         logger.critical("AUTH_ENABLED=false: every request is treated as an administrator. Never run this outside a development machine.")
     }
     let routes = try APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
+    services.append(routes.tracker)
     let router = buildRouter(config: config, sink: sink, health: health, routes: routes)
 
     var app = Application(
@@ -44,6 +45,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     app.beforeServerStarts {
         try await migrations.apply(client: postgres, logger: logger, retryFor: timeout)
         try await routes.secrets.prepare()
+        try await routes.tracker.closeAbandoned()
     }
     return app
 }

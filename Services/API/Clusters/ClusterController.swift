@@ -142,21 +142,26 @@ struct ClusterController {
         return try await self.store.get(cluster.id, visibleTo: caller)
     }
 
-    /// Removes our certificate from the server when it answers, then the row and the
-    /// credentials together; the certificate is revoked at our CA afterwards.
+    /// Takes the certificate our CA issued out of the server's trust store when the server
+    /// answers, then removes the row and the credentials together; the certificate is revoked
+    /// at our CA afterwards.
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let caller = try context.requireIdentity()
         let cluster = try await self.store.get(try context.parameters.uuid("id"), visibleTo: caller)
-        var serverCleanup = "removed"
-        do {
-            let driver = try await self.connections.driver(for: cluster)
-            try await driver.with(timeout: self.connections.settings.listTimeout).send(.DELETE, "/1.0/certificates/\(cluster.clientFingerprint)")
-        } catch ClusterError.server(404, _) {
-            serverCleanup = "already absent"
-        } catch {
-            serverCleanup = "skipped: \(error)"
-        }
         let serial = try await self.store.clientSerial(cluster.id)
+        // Only a certificate we issued is ours to take out of the server's trust store; one the
+        // operator brought stays trusted there.
+        var serverCleanup = serial == nil ? "kept: the operator's certificate" : "removed"
+        if serial != nil {
+            do {
+                let driver = try await self.connections.driver(for: cluster)
+                try await driver.with(timeout: self.connections.settings.listTimeout).send(.DELETE, "/1.0/certificates/\(cluster.clientFingerprint)")
+            } catch ClusterError.server(404, _) {
+                serverCleanup = "already absent"
+            } catch {
+                serverCleanup = "skipped: \(error)"
+            }
+        }
         let path = try ClusterConnections.secretPath(cluster.id)
         try await self.audit.record(AuditEvent(
             action: "cluster.delete", category: "clusters", actor: .init(caller), target: .init(type: "cluster", id: cluster.id.uuidString.lowercased(), host: cluster.name),

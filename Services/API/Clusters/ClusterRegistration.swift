@@ -36,7 +36,7 @@ struct ClusterRegistration: Sendable {
 
     /// Names as LXD names remotes: a letter or digit, then letters, digits, `.`, `_`, `-`.
     static func validName(_ name: String) -> Bool {
-        name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil
+        InstanceNames.isObjectName(name)
     }
 
     func register(_ request: Request) async throws -> Cluster {
@@ -73,7 +73,7 @@ struct ClusterRegistration: Sendable {
         var serial: String?
         switch request.source {
         case .token:
-            let wanted = try CertificateRequest(commonName: "orcastra-\(request.name)", ttl: CertificateRequest.maxTTL)
+            let wanted = try CertificateRequest(commonName: "orcastra-\(request.name.prefix(55))", ttl: CertificateRequest.maxTTL)
             let issued = try await SecretsService.mapped { try await self.secrets.ca().issue(wanted) }
             serial = issued.serial
             undo.add("revoke certificate \(issued.serial)") { _ = try await self.secrets.ca().revoke(serial: issued.serial) }
@@ -91,8 +91,9 @@ struct ClusterRegistration: Sendable {
 
         let before: LXD.Server = try await clusterCall { try await driver.get("/1.0") }
         if case .token(let token) = request.source, before.auth != "trusted" {
-            try await self.trust(token, name: "orcastra-\(request.name)", extensions: before.apiExtensions, driver: driver)
+            // Undone even if the answer is lost: the server may have added us all the same.
             undo.add("remove our certificate from \(endpoint)") { try await driver.send(.DELETE, "/1.0/certificates/\(clientFingerprint)") }
+            try await self.trust(token, name: "orcastra-\(request.name)", extensions: before.apiExtensions, driver: driver)
         }
         let server: LXD.Server = try await clusterCall { try await driver.get("/1.0") }
         guard server.auth == "trusted" else {
@@ -114,15 +115,18 @@ struct ClusterRegistration: Sendable {
         // The secret is written inside the transaction, so a failed commit leaves no row; the
         // undo step then removes the secret too.
         undo.add("delete secret \(path)") { try await self.secrets.store.delete(path) }
-        try await self.audit.record(event, client: self.store.client, logger: self.logger) { connection in
-            try await self.store.insert(cluster, clientSerial: serial, on: connection)
-            _ = try await SecretsService.mapped { try await self.secrets.store.write(path, data: credentials.stored, cas: 0) }
+        do {
+            try await self.audit.record(event, client: self.store.client, logger: self.logger) { connection in
+                try await self.store.insert(cluster, clientSerial: serial, on: connection)
+                _ = try await SecretsService.mapped { try await self.secrets.store.write(path, data: credentials.stored, cas: 0) }
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw APIError(.conflict, code: "name_taken", message: "a cluster named '\(request.name)' is already registered")
         }
+        // Committed: from here on nothing is taken back.
+        undo = Undo()
         await self.connections.forget(id)
-        guard let stored = try await self.store.find(id) else {
-            throw APIError(.internalServerError, code: "internal_error", message: "the cluster was registered but cannot be read back")
-        }
-        return stored
+        return (try? await self.store.find(id)) ?? cluster
     }
 
     /// Finds a reachable address and the server certificate there, checked against the

@@ -48,6 +48,11 @@ struct TrustToken: Sendable, Equatable {
         guard !addresses.isEmpty, addresses.allSatisfy({ Self.isHostPort($0) }) else {
             throw Invalid(description: "the trust token names no usable server address")
         }
+        // A server lists its own addresses, a handful at most; registration tries each, so a
+        // token cannot turn it into a scan of many hosts.
+        guard addresses.count <= Self.maxAddresses else {
+            throw Invalid(description: "the trust token names more than \(Self.maxAddresses) addresses")
+        }
         self.clientName = fields.client_name ?? ""
         self.fingerprint = fingerprint
         self.addresses = addresses
@@ -55,6 +60,8 @@ struct TrustToken: Sendable, Equatable {
         self.raw = raw
         self.expiresAt = try Self.expiry(fields.expires_at)
     }
+
+    static let maxAddresses = 16
 
     func isExpired(at now: Date = Date()) -> Bool {
         self.expiresAt.map { $0 <= now } ?? false

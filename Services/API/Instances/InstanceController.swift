@@ -135,7 +135,7 @@ struct InstanceController {
         }
         let isFingerprint = image.count >= 12 && image.count <= 64 && image.allSatisfy(\.isHexDigit)
         let profiles = body.profiles ?? ["default"]
-        for profile in profiles where profile.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) == nil {
+        for profile in profiles where !InstanceNames.isObjectName(profile) {
             throw APIError(.unprocessableContent, code: "invalid_profile", message: "'\(profile)' is not a profile name")
         }
         var config: [String: String] = [:]

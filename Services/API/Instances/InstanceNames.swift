@@ -13,9 +13,15 @@ enum InstanceNames {
         return name
     }
 
-    /// Snapshot names: 1–63 letters, digits, '.', '_' and '-', starting with a letter or digit.
+    /// Names of clusters, snapshots, projects and profiles: 1–63 letters, digits, '.', '_' and
+    /// '-', starting with a letter or digit (nothing that could change an LXD URL path).
+    static func isObjectName(_ name: String) -> Bool {
+        name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil
+    }
+
+    /// Snapshot names follow the object-name rule.
     static func snapshot(_ name: String) throws -> String {
-        guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil else {
+        guard isObjectName(name) else {
             throw APIError(.unprocessableContent, code: "invalid_snapshot_name",
                            message: "snapshot names are 1 to 63 letters, digits, '.', '_' and '-', starting with a letter or digit")
         }
@@ -25,7 +31,7 @@ enum InstanceNames {
     /// The project a call names, `default` when none.
     static func project(_ name: String?) throws -> String {
         guard let name, !name.isEmpty else { return "default" }
-        guard name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil else {
+        guard isObjectName(name) else {
             throw APIError(.badRequest, code: "invalid_project", message: "project names are 1 to 63 letters, digits, '.', '_' and '-'")
         }
         return name

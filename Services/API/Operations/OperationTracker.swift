@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import OrcastraModels
 import OrcastraRuntime
 import PostgresNIO
@@ -11,17 +12,60 @@ import PostgresNIO
 /// refuses at once is the caller's error (and audited as a failure); the rest runs in the
 /// background and the caller follows our operation id. The end is written once, with its
 /// audit event in the same transaction, so an operation is final exactly when its event exists.
-final class OperationTracker: Sendable {
+///
+/// The followers run inside this service (not as loose tasks), so they end with the API. An
+/// operation still running when the API stops is closed at the next start (`closeAbandoned`):
+/// nobody is following it any more, and its audit event must not be missing.
+final class OperationTracker: Service, Sendable {
     let client: PostgresClient
     let audit: AuditTrail
     let connections: ClusterConnections
     let logger: Logger
+    /// The longest an operation is followed; LXD's own operations end well before.
+    let limit: Duration
+    private let followers: AsyncStream<@Sendable () async -> Void>
+    private let enqueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
-    init(client: PostgresClient, audit: AuditTrail, connections: ClusterConnections, logger: Logger) {
+    init(client: PostgresClient, audit: AuditTrail, connections: ClusterConnections, logger: Logger, limit: Duration = .seconds(3600)) {
         self.client = client
         self.audit = audit
         self.connections = connections
         self.logger = logger
+        self.limit = limit
+        (self.followers, self.enqueue) = AsyncStream.makeStream()
+    }
+
+    /// Runs the followers until the API shuts down; the ones still waiting are then cancelled
+    /// (their rows stay `running` for `closeAbandoned`).
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for await follower in self.followers.cancelOnGracefulShutdown() {
+                group.addTask { await follower() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Ends, as failures, the operations a previous run of the API left running.
+    func closeAbandoned() async throws {
+        let message = "the API stopped while following this operation; check the instance's state on the cluster"
+        let rows = try await self.client.query(
+            "SELECT o.id, o.action, o.project, o.instance, o.snapshot, o.created_by, c.name FROM operations o JOIN clusters c ON c.id = o.cluster_id WHERE o.status = 'running'",
+            logger: self.logger)
+        for try await (id, action, project, instance, snapshot, createdBy, clusterName) in rows.decode((UUID, String, String, String, String?, UUID?, String).self) {
+            let object = snapshot.map { "\(instance)/\($0)" } ?? instance
+            let event = AuditEvent(
+                action: action, category: "instances", severity: .warning,
+                actor: AuditActor(userID: createdBy?.uuidString.lowercased(), userType: .user),
+                target: AuditTarget(type: snapshot == nil ? "instance" : "snapshot", id: object, host: clusterName, project: project),
+                result: .failure, errorCode: "operation_abandoned", errorMessage: message, details: ["operation_id": id.uuidString.lowercased()])
+            try await self.audit.record(client: self.client, logger: self.logger) { connection in
+                let updated = try await connection.query(
+                    "UPDATE operations SET status = 'failure', error = \(message), updated_at = now() WHERE id = \(id) AND status = 'running' RETURNING id",
+                    logger: self.logger).decode(UUID.self).all()
+                return ((), updated.isEmpty ? nil : event)
+            }
+        }
     }
 
     /// One LXD call; returns the LXD operation it started, or nil when it finished at once.
@@ -67,13 +111,14 @@ final class OperationTracker: Sendable {
         guard let id = try await rows.decode(UUID.self).first(where: { _ in true }) else {
             throw APIError(.internalServerError, code: "internal_error", message: "the operation could not be recorded")
         }
-        Task { await self.follow(id, first: first, plan: plan, driver: driver, actor: actor, requestID: requestID) }
+        self.enqueue.yield { await self.follow(id, first: first, plan: plan, driver: driver, actor: actor, requestID: requestID) }
         return try await self.find(id)!
     }
 
-    /// Waits for each step's LXD operation, runs the next, then writes the end.
+    /// Waits for each step's LXD operation, runs the next, then writes the end (within `limit`).
     private func follow(_ id: UUID, first: String?, plan: Plan, driver: ClusterDriver, actor: AuditActor, requestID: String?) async {
         var failure: String?
+        let deadline = ContinuousClock.now + self.limit
         do {
             for (index, step) in plan.steps.enumerated() {
                 let current = index == 0 ? first : try await step(driver)
@@ -81,12 +126,14 @@ final class OperationTracker: Sendable {
                 if index > 0 {
                     try await self.client.query("UPDATE operations SET lxd_operation = \(current), updated_at = now() WHERE id = \(id)", logger: self.logger)
                 }
-                let ended = try await driver.wait(current)
+                let ended = try await driver.wait(current, until: deadline)
                 if !ended.succeeded {
                     failure = ended.err.flatMap { $0.isEmpty ? nil : $0 } ?? "LXD reports \(ended.status)"
                     break
                 }
             }
+        } catch is CancellationError {
+            return  // the API is stopping; the next start closes this one
         } catch let error as ClusterError {
             failure = error.description
         } catch {

@@ -164,4 +164,31 @@ struct InstanceLifecycleTests {
             }
         }
     }
+
+    @Test("an operation a stopped API left running is closed as a failure, audited once, at the next start")
+    func abandonedOperations() async throws {
+        try await ClusterFixture.run { f in
+            let admin = try f.admin
+            try await f.withBoth(as: admin) { a, _ in
+                let name = instanceName("orphan")
+                let created = try await f.operate(.post, "/api/v1/clusters/\(a)/instances", as: admin, json: #"{"name":"\#(name)","image":"busybox"}"#)
+                let id = try #require(created["id"]?.string)
+                _ = try await f.h.sql { client in
+                    try await client.query("UPDATE operations SET status = 'running' WHERE id = \(UUID(uuidString: id)!)", logger: .init(label: "test"))
+                    let secrets = try SecretsService(backend: .embedded(masterKey: testMasterKey), postgres: client, http: .shared, logger: .init(label: "test"))
+                    let tracker = OperationTracker(client: client, audit: AuditTrail(service: "test", version: "t", sink: LogSink(.memory)),
+                                                   connections: ClusterConnections(secrets: secrets, settings: ClusterSettings()), logger: .init(label: "test"))
+                    try await tracker.closeAbandoned()
+                    try await tracker.closeAbandoned()
+                }
+                let (_, closed) = try await f.call(.get, "/api/v1/operations/\(id)", as: admin)
+                #expect(closed["status"]?.string == "failure")
+                #expect(closed["operation_id"]?.string == id)
+                #expect(closed["error"]?.string?.contains("API stopped") == true)
+                let events = try await f.audited("instance.create").map(\.result)
+                #expect(events == ["success", "failure"], "the original success and one closing failure")
+                #expect(try await f.operate(.delete, "/api/v1/clusters/\(a)/instances/\(name)", as: admin)["status"]?.string == "success")
+            }
+        }
+    }
 }

@@ -56,15 +56,17 @@ struct ClusterDriver: Sendable {
         try await self.get("/1.0/operations/\(Self.escape(id))")
     }
 
-    /// Waits until the operation ends (asking LXD to hold each call up to `step`) and returns it.
-    func wait(_ id: String, step: Duration = .seconds(10), onProgress: @Sendable (LXD.Operation) async -> Void = { _ in }) async throws -> LXD.Operation {
-        let seconds = Int(step.components.seconds)
+    /// Waits until the operation ends (asking LXD to hold each call up to `step`) and returns
+    /// it; past `deadline` it gives up with `ClusterError.timeout`.
+    func wait(_ id: String, until deadline: ContinuousClock.Instant, step: Duration = .seconds(10)) async throws -> LXD.Operation {
         let patient = self.with(timeout: step + .seconds(5))
-        while true {
-            let operation: LXD.Operation = try await patient.get("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(seconds)])
+        let started = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            try Task.checkCancellation()
+            let operation: LXD.Operation = try await patient.get("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(Int(step.seconds))])
             if operation.isFinished { return operation }
-            await onProgress(operation)
         }
+        throw ClusterError.timeout(seconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Path segments (instance, snapshot and operation names) escaped for a URL.
@@ -73,8 +75,9 @@ struct ClusterDriver: Sendable {
     }
 
     private func call<M: Decodable>(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> LXD.Envelope<M> {
+        // `path` is already escaped (segments go through `escape`), so it is set as it is.
         var components = URLComponents()
-        components.path = path
+        components.percentEncodedPath = path
         if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
         guard let target = components.string else { throw ClusterError.badResponse("cannot form a URL for \(path)") }
         let payload = try body.map { try JSONEncoder().encode($0) }
@@ -83,8 +86,6 @@ struct ClusterDriver: Sendable {
             response = try await self.https.send(method, target, body: payload, deadline: self.deadline)
         } catch let error as ClusterError {
             throw error
-        } catch let error as NIOSSLError {
-            throw ClusterError.tls(String(describing: error))
         } catch {
             throw Self.classify(error)
         }
@@ -106,7 +107,7 @@ struct ClusterDriver: Sendable {
     /// the rest are put in a person's words ("127.0.0.1:8443: Connection refused").
     static func classify(_ error: any Error, at address: String? = nil) -> ClusterError {
         let text = String(describing: error)
-        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return .tls(text) }
+        if error is NIOSSLError || text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return .tls(text) }
         var reason = text
         if let match = text.firstMatch(of: /errno: (\d+)/), let code = Int32(match.1) { reason = String(cString: strerror(code)) }
         return .unreachable(address.map { "\($0): \(reason)" } ?? reason)

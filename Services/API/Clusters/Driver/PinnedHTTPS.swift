@@ -27,11 +27,7 @@ struct PinnedHTTPS: Sendable {
 
     /// `tls` carries our certificate and key; the server is checked by the pin alone.
     init(address: String, tls: TLSConfiguration, fingerprint: String, connectTimeout: Duration) throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw ClusterError.unreachable("'\(address)' is not host:port")
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let (host, port) = try Self.split(address)
         var tls = tls
         tls.certificateVerification = .noHostnameVerification
         self.host = host
@@ -41,7 +37,19 @@ struct PinnedHTTPS: Sendable {
         self.connectTimeout = connectTimeout
     }
 
+    /// `host` and `port` of `host:port` or `[v6]:port`.
+    static func split(_ address: String) throws(ClusterError) -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw .unreachable("'\(address)' is not host:port")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// One request and its answer, all within `deadline` (connecting included).
     func send(_ method: HTTPMethod, _ target: String, body: Data?, deadline: Duration) async throws -> Response {
+        let start = ContinuousClock.now
         let group = MultiThreadedEventLoopGroup.singleton
         let done = group.next().makePromise(of: Response.self)
         let pin = self.fingerprint
@@ -49,7 +57,7 @@ struct PinnedHTTPS: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.nanoseconds(Int64(self.connectTimeout.components.seconds) * 1_000_000_000 + self.connectTimeout.components.attoseconds / 1_000_000_000))
+                .connectTimeout(min(self.connectTimeout, deadline).timeAmount)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let tls = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, verdict in
@@ -69,8 +77,9 @@ struct PinnedHTTPS: Sendable {
             done.fail(error)
             throw ClusterDriver.classify(error, at: "\(self.host):\(self.port)")
         }
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000)) {
-            done.fail(ClusterError.timeout(seconds: Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18))
+        let remaining = deadline - (ContinuousClock.now - start)
+        let timer = channel.eventLoop.scheduleTask(in: max(remaining, .zero).timeAmount) {
+            done.fail(ClusterError.timeout(seconds: deadline.seconds))
             channel.close(promise: nil)
         }
         defer {
@@ -129,5 +138,16 @@ struct PinnedHTTPS: Sendable {
             self.done.fail(ClusterError.unreachable("the connection closed before a complete answer"))
             context.fireChannelInactive()
         }
+    }
+}
+
+extension Duration {
+    /// The same span for NIO.
+    var timeAmount: TimeAmount {
+        .nanoseconds(self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000)
+    }
+
+    var seconds: Double {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
     }
 }

@@ -12,33 +12,27 @@ import NIOTLS
 enum ServerCertificateProbe {
     /// The server's leaf certificate (PEM) at `host:port`.
     static func certificate(at address: String, timeout: Duration) async throws(ClusterError) -> String {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw .unreachable("'\(address)' is not host:port")
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let (host, port) = try PinnedHTTPS.split(address)
         do {
             return try await self.fetch(host: host, port: port, timeout: timeout)
         } catch let error as ClusterError {
             throw error
-        } catch let error as NIOSSLError {
-            throw .tls(String(describing: error))
         } catch {
             throw ClusterDriver.classify(error, at: address)
         }
     }
 
     private static func fetch(host: String, port: Int, timeout: Duration) async throws -> String {
+        let start = ContinuousClock.now
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let context = try NIOSSLContext(configuration: tls)
         let group = MultiThreadedEventLoopGroup.singleton
         let handshake = group.next().makePromise(of: Void.self)
-        let millis = Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-            .connectTimeout(.milliseconds(millis))
+            .connectTimeout(timeout.timeAmount)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
@@ -51,8 +45,9 @@ enum ServerCertificateProbe {
             throw error
         }
         defer { channel.close(promise: nil) }
-        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(millis)) {
-            handshake.fail(ClusterError.timeout(seconds: Double(millis) / 1000))
+        // Connecting and the handshake share the one timeout.
+        let timer = channel.eventLoop.scheduleTask(in: max(timeout - (ContinuousClock.now - start), .zero).timeAmount) {
+            handshake.fail(ClusterError.timeout(seconds: timeout.seconds))
         }
         defer { timer.cancel() }
         try await handshake.futureResult.get()
