@@ -62,4 +62,5 @@ demo-clusters:
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop
 	@if [ -L .data/postgres ]; then rm -rf "$$(readlink -f .data/postgres)"; fi
+	@if [ -L .data/lxd ]; then rm -rf "$$(readlink -f .data/lxd)"; fi
 	rm -rf .data .run .env

@@ -11,6 +11,15 @@
 . "$(dirname "$0")/common.sh"
 
 LXD_ROOT="$DATA/lxd"
+# Unprivileged containers (uid 1000000 and up) must be able to pass through every folder above
+# their root file system. When the checkout lives where others cannot (under /root, say), the
+# daemons' folders go to /var/lib/orcastra/<checkout hash>/lxd and .data/lxd points there.
+if [ "$(id -u)" = 0 ] && [ ! -L "$LXD_ROOT" ] && [ ! -d "$LXD_ROOT" ] && ! runuser -u nobody -- test -x "$DATA"; then
+  outside="/var/lib/orcastra/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)/lxd"
+  mkdir -p "$outside"
+  ln -s "$outside" "$LXD_ROOT"
+fi
+[ -L "$LXD_ROOT" ] && LXD_ROOT=$(readlink -f "$LXD_ROOT")
 declare -A PORTS=([a]="${LXD_A_PORT:-18443}" [b]="${LXD_B_PORT:-18444}")
 
 install() {
