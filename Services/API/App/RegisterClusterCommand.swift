@@ -26,51 +26,33 @@ enum RegisterClusterCommand {
         }
         let logger = Logger(label: "register-cluster")
         let postgres = PostgresClient(configuration: config.database.clientConfiguration())
-        let outcome: Result<Cluster, any Error> = await withTaskGroup(of: Result<Cluster, any Error>?.self) { group in
-            group.addTask {
-                await postgres.run()
-                return nil
-            }
-            group.addTask {
-                await Result {
-                    let secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: HTTPClient.shared, logger: logger)
-                    try await secrets.prepare()
-                    let audit = AuditTrail(config: config.service, sink: .standardOutput)
-                    let registration = ClusterRegistration(
-                        store: ClusterStore(client: postgres, logger: logger),
-                        connections: ClusterConnections(secrets: secrets, settings: config.clusters),
-                        secrets: secrets, audit: audit, logger: logger)
-                    let source: ClusterRegistration.Source
-                    do {
-                        source = .token(try TrustToken(token))
-                    } catch let error as TrustToken.Invalid {
-                        throw APIError(.badRequest, code: "invalid_trust_token", message: error.description)
-                    }
-                    return try await registration.register(.init(name: name, description: "demo: an LXD server of the local test bed",
-                                                                 source: source, owner: nil, actor: .system, requestID: nil))
+        let cluster: Cluster
+        do {
+            cluster = try await postgres.whileRunning {
+                let secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: HTTPClient.shared, logger: logger)
+                try await secrets.prepare()
+                let audit = AuditTrail(config: config.service, sink: .standardOutput)
+                let registration = ClusterRegistration(
+                    store: ClusterStore(client: postgres, logger: logger),
+                    connections: ClusterConnections(secrets: secrets, settings: config.clusters),
+                    secrets: secrets, audit: audit, logger: logger)
+                let source: ClusterRegistration.Source
+                do {
+                    source = .token(try TrustToken(token))
+                } catch let error as TrustToken.Invalid {
+                    throw APIError(.badRequest, code: "invalid_trust_token", message: error.description)
                 }
+                return try await registration.register(.init(name: name, description: "demo: an LXD server of the local test bed",
+                                                             source: source, owner: nil, actor: .system, requestID: nil))
             }
-            defer { group.cancelAll() }
-            while let next = await group.next() {
-                if let result = next { return result }
-            }
-            return .failure(CancellationError())
+        } catch {
+            Self.fail("registering \(name) failed: \((error as? APIError)?.message ?? "\(error)")")
         }
-        switch outcome {
-        case .success(let cluster): print("registered cluster \(cluster.name) (\(cluster.endpoint)) as \(cluster.id.uuidString.lowercased())")
-        case .failure(let error): Self.fail("registering \(name) failed: \((error as? APIError)?.message ?? "\(error)")")
-        }
+        print("registered cluster \(cluster.name) (\(cluster.endpoint)) as \(cluster.id.uuidString.lowercased())")
     }
 
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         exit(1)
-    }
-}
-
-extension Result where Failure == any Error {
-    /// `Result(catching:)` for async bodies.
-    init(_ body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

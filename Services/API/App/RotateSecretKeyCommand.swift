@@ -39,34 +39,13 @@ enum RotateSecretKeyCommand {
         print("re-sealed \(outcome.secretVersions) secret versions and \(outcome.caKeys) CA keys with the new SECRET_KEY (key id \(current.keyID))")
     }
 
-    /// Runs the rotation with a running pool; gives up after `timeout` (the pool would wait
-    /// for an unreachable PostgreSQL much longer than a person at a terminal).
+    /// Runs the rotation with a running pool, for at most `timeout`.
     private static func rotate(client: PostgresClient, previous: SecretCipher, current: SecretCipher, logger: Logger,
                                timeout: Duration = .seconds(30)) async throws -> SecretKeyRotation.Outcome {
-        try await withThrowingTaskGroup(of: SecretKeyRotation.Outcome?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            group.addTask {
-                // The tables may not exist yet on a database the API never started on.
-                try await Migrations.bundled.apply(client: client, logger: logger)
-                return try await SecretKeyRotation(client: client, previous: previous, current: current, logger: logger).run()
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TimedOut(timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let outcome = result { return outcome }
-            }
-            throw TimedOut(timeout: timeout)
+        try await client.whileRunning(timeout: timeout) {
+            // The tables may not exist yet on a database the API never started on.
+            try await Migrations.bundled.apply(client: client, logger: logger)
+            return try await SecretKeyRotation(client: client, previous: previous, current: current, logger: logger).run()
         }
-    }
-
-    struct TimedOut: Error, CustomStringConvertible {
-        var timeout: Duration
-        var description: String { "PostgreSQL did not answer within \(self.timeout)" }
     }
 }

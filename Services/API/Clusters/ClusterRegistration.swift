@@ -46,7 +46,7 @@ struct ClusterRegistration: Sendable {
             return cluster
         } catch {
             await undo.run(logger: self.logger)
-            let apiError = (error as? APIError) ?? (error as? ClusterError)?.apiError
+            let apiError = APIError.answering(error)
             _ = try? await self.audit.record(AuditEvent(
                 action: "cluster.register", category: "clusters", severity: .warning, actor: request.actor,
                 target: .init(type: "cluster", id: request.name), result: .failure,

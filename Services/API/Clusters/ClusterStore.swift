@@ -72,13 +72,11 @@ struct ClusterStore: Sendable {
     }
 
     private func select(_ filter: PostgresQuery) async throws -> [Cluster] {
-        var query = PostgresQuery(unsafeSQL: """
+        let query = PostgresQuery("""
             SELECT c.id, c.name, c.description, c.endpoint, c.server_fingerprint, c.client_fingerprint, c.owner_id, u.name,
                    c.created_at, c.updated_at
             FROM clusters c LEFT JOIN users u ON u.id = c.owner_id
-            """)
-        query.sql += " " + filter.sql
-        query.binds = filter.binds
+            """, filter)
         let rows = try await self.client.query(query, logger: self.logger)
         var clusters: [Cluster] = []
         for try await (id, name, description, endpoint, server, clientFP, owner, ownerName, created, updated)

@@ -53,10 +53,7 @@ struct InstanceController {
         let cluster = try await self.instances.clusters.get(try context.parameters.uuid("id"), visibleTo: caller)
         let project = try request.uri.queryParameters.get("project").map { try InstanceNames.project($0) }
         let driver = try await self.instances.connections.driver(for: cluster)
-        var query = ["recursion": "1"]
-        if let project { query["project"] = project } else { query["all-projects"] = "true" }
-        let found: [LXD.Instance] = try await clusterCall { try await driver.get("/1.0/instances", query: query) }
-        return ListPage(items: found.map { InstanceService.summary($0, cluster: cluster, project: project) })
+        return ListPage(items: try await clusterCall { try await InstanceService.instances(in: cluster, project: project, driver: driver) })
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> InstanceDetail {

@@ -55,10 +55,7 @@ struct InstanceService: Sendable {
         }
         do {
             let driver = try await self.connections.driver(for: cluster).with(timeout: timeout)
-            var query = ["recursion": "1"]
-            if let project { query["project"] = project } else { query["all-projects"] = "true" }
-            let found: [LXD.Instance] = try await driver.get("/1.0/instances", query: query)
-            let items = found.map { Self.summary($0, cluster: cluster, project: project) }
+            let items = try await Self.instances(in: cluster, project: project, driver: driver)
             return (reach("ok", nil, items.count), items)
         } catch let error as ClusterError {
             return (reach(error.reach, error.description, 0), [])
@@ -67,6 +64,14 @@ struct InstanceService: Sendable {
         } catch {
             return (reach("error", "\(error)", 0), [])
         }
+    }
+
+    /// One cluster's instances in every project, or in `project` (one LXD call).
+    static func instances(in cluster: Cluster, project: String?, driver: ClusterDriver) async throws -> [InstanceSummary] {
+        var query = ["recursion": "1"]
+        if let project { query["project"] = project } else { query["all-projects"] = "true" }
+        let found: [LXD.Instance] = try await driver.get("/1.0/instances", query: query)
+        return found.map { Self.summary($0, cluster: cluster, project: project) }
     }
 
     static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {

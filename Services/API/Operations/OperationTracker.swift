@@ -95,7 +95,7 @@ final class OperationTracker: Service, Sendable {
         do {
             first = try await plan.steps[0](driver)
         } catch {
-            let apiError = (error as? ClusterError)?.apiError ?? (error as? APIError)
+            let apiError = APIError.answering(error)
             _ = try? await self.audit.record(self.event(plan, actor: actor, requestID: requestID, operation: nil,
                                                         failure: apiError?.message ?? "\(error)", code: apiError?.code),
                                              client: self.client, logger: self.logger)
@@ -182,12 +182,10 @@ final class OperationTracker: Service, Sendable {
     }
 
     private func select(_ filter: PostgresQuery) async throws -> [(info: OperationInfo, createdBy: UUID?, lxdOperation: String?)] {
-        var query = PostgresQuery(unsafeSQL: """
+        let query = PostgresQuery("""
             SELECT id, cluster_id, action, project, instance, snapshot, status, progress, stage, error, created_at, updated_at, created_by, lxd_operation
             FROM operations
-            """)
-        query.sql += " " + filter.sql
-        query.binds = filter.binds
+            """, filter)
         var found: [(info: OperationInfo, createdBy: UUID?, lxdOperation: String?)] = []
         let rows = try await self.client.query(query, logger: self.logger)
         for try await (id, cluster, action, project, instance, snapshot, status, progress, stage, error, created, updated, by, lxd)

@@ -53,6 +53,14 @@ enum ClusterError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension APIError {
+    /// How a failure is answered when it is one we phrase (an `APIError` or a cluster's);
+    /// nil for anything else, which stays a 500 without internals.
+    static func answering(_ error: any Error) -> APIError? {
+        (error as? APIError) ?? (error as? ClusterError)?.apiError
+    }
+}
+
 /// Runs a driver call, answering its failure in the one error shape.
 func clusterCall<T>(_ body: () async throws -> T) async throws -> T {
     do {
