@@ -151,6 +151,30 @@ struct ProxyTests {
         }
     }
 
+    @Test("/api/v1/health is public, like the API's own: answered without a session, forwarded without credentials")
+    func publicHealth() async throws {
+        try await withUpstream { api in
+            try await makeGateway(apiURL: api).test(.router) { client in
+                try await client.execute(uri: "/api/v1/health", method: .get) { response async throws in
+                    #expect(response.status == .ok)
+                    #expect(try JSONValue.parse(String(buffer: response.body))["status"]?.string == "ok")
+                }
+                // Signed in or not, nothing of the session goes with it.
+                let signedIn: HTTPFields = [.cookie: try await TestSessions.signIn().cookie]
+                try await client.execute(uri: "/api/v1/health", method: .get, headers: signedIn) { response async throws in
+                    let seen = try JSONValue.parse(String(buffer: response.body))
+                    #expect(seen["authorization"]?.string == "")
+                    #expect(seen["session"]?.string == "")
+                    #expect(seen["cookie"]?.string == "")
+                }
+                // Every other API path still needs a session.
+                try await client.execute(uri: "/api/v1/healthz", method: .get) { response async throws in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
+    }
+
     @Test("API down → 502 in the JSON error shape")
     func apiDown() async throws {
         let deadPort = try Command.freePort()

@@ -35,6 +35,11 @@ enum TestUpstream {
         router.post("/api/v1/echo") { request, _ -> Response in
             Response(status: .ok, body: ResponseBody(asyncSequence: request.body))
         }
+        // Says which credentials reached it: the public health path must carry none.
+        router.get("/api/v1/health") { request, _ -> Response in
+            let body = "{\"status\":\"ok\",\"authorization\":\"\(request.headers[.authorization] ?? "")\",\"session\":\"\(request.headers[HTTPField.Name("X-Orcastra-Session")!] ?? "")\",\"cookie\":\"\(request.headers[.cookie] ?? "")\"}"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         router.get("/api/v1/redirect") { _, _ -> Response in
             Response(status: .found, headers: [.location: "http://elsewhere.invalid/landing"])
         }

@@ -10,6 +10,10 @@ import Testing
 struct ErrorShapeTests {
     struct Widget: Decodable { var name: String; var size: Int }
     struct Boom: Error { var detail = "password=hunter2 at /srv/internal.swift:12" }
+    /// A domain error thrown as it is, from any depth: it says how it is answered.
+    struct Sealed: APIErrorConvertible {
+        var apiError: APIError { APIError(.serviceUnavailable, code: "vault_sealed", message: "Vault is sealed.") }
+    }
 
     func app() -> some ApplicationProtocol {
         var config = ServiceConfig(serviceName: "orcastra-test")
@@ -20,6 +24,7 @@ struct ErrorShapeTests {
             return widget.name
         }
         router.get("/boom") { _, _ -> String in throw Boom() }
+        router.get("/sealed") { _, _ -> String in throw Sealed() }
         router.get("/teapot") { _, _ -> String in throw APIError(.conflict, code: "widget_exists", message: "A widget with that name exists.") }
         return Application(router: router)
     }
@@ -27,6 +32,18 @@ struct ErrorShapeTests {
     func errorBody(_ response: TestResponse) throws -> ErrorBody {
         #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
         return try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body))
+    }
+
+    @Test("a domain error that converts to an API error is answered as it says, without a wrapper")
+    func convertibleError() async throws {
+        try await self.app().test(.router) { client in
+            try await client.execute(uri: "/sealed", method: .get) { response async throws in
+                #expect(response.status == .serviceUnavailable)
+                let body = try self.errorBody(response)
+                #expect(body.error.code == "vault_sealed")
+                #expect(body.error.message == "Vault is sealed.")
+            }
+        }
     }
 
     @Test("unknown route → 404 not_found")

@@ -44,7 +44,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     let timeout = config.databaseStartupTimeout
     app.beforeServerStarts {
         try await migrations.apply(client: postgres, logger: logger, retryFor: timeout)
-        try await routes.secrets.prepare()
+        try await routes.pki.prepare()
         try await routes.tracker.closeAbandoned()
     }
     return app
@@ -59,8 +59,9 @@ struct APIRoutes {
     var postgres: PostgresClient
     var redis: RedisClient?
     var secrets: SecretsService
-    var clusters: ClusterStore
-    var connections: ClusterConnections
+    var pki: PKIService
+    var clusters: ClusterService
+    var instances: InstanceService
     var tracker: OperationTracker
     var logger: Logger
 
@@ -77,9 +78,12 @@ struct APIRoutes {
         self.postgres = postgres
         self.redis = redis
         self.secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
-        self.clusters = ClusterStore(client: postgres, logger: logger)
-        self.connections = ClusterConnections(secrets: self.secrets, settings: config.clusters)
-        self.tracker = OperationTracker(client: postgres, audit: audit, connections: self.connections, logger: logger)
+        self.pki = try PKIService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
+        self.clusters = ClusterService(store: ClusterStore(client: postgres, logger: logger),
+                                       connections: ClusterConnections(secrets: self.secrets, settings: config.clusters),
+                                       secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
+        self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
+        self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, logger: logger)
         self.logger = logger
     }
 }
@@ -105,21 +109,17 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
     SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP).addRoutes(to: signedIn)
     UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: signedIn)
-    OperationController(tracker: routes.tracker, clusters: routes.clusters).addRoutes(to: signedIn)
+    OperationController(instances: routes.instances).addRoutes(to: signedIn)
 
     // Clusters and what runs on them: partners (their own) and admins (all) until tenancy lands.
     let managers = signedIn.group().add(middleware: RequireRole(role: .partner))
-    let registration = ClusterRegistration(store: routes.clusters, connections: routes.connections, secrets: routes.secrets, audit: routes.audit, logger: routes.logger)
-    ClusterController(store: routes.clusters, connections: routes.connections, registration: registration, secrets: routes.secrets,
-                      audit: routes.audit, logger: routes.logger).addRoutes(to: managers)
-    let instances = InstanceController(instances: InstanceService(clusters: routes.clusters, connections: routes.connections, logger: routes.logger),
-                                       tracker: routes.tracker)
-    instances.addRoutes(everyone: signedIn, managers: managers)
-    SnapshotController(instances: instances).addRoutes(to: managers)
+    ClusterController(clusters: routes.clusters).addRoutes(to: managers)
+    InstanceController(instances: routes.instances).addRoutes(everyone: signedIn, managers: managers)
+    SnapshotController(instances: routes.instances).addRoutes(to: managers)
 
     let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
     AuditController(client: routes.postgres).addRoutes(to: admin)
-    SecretsController(secrets: routes.secrets).addRoutes(to: admin)
-    CertificateController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
+    SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: admin)
+    CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
     return router
 }

@@ -30,23 +30,16 @@ enum RegisterClusterCommand {
         do {
             cluster = try await postgres.whileRunning {
                 let secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: HTTPClient.shared, logger: logger)
-                try await secrets.prepare()
-                let audit = AuditTrail(config: config.service, sink: .standardOutput)
-                let registration = ClusterRegistration(
-                    store: ClusterStore(client: postgres, logger: logger),
-                    connections: ClusterConnections(secrets: secrets, settings: config.clusters),
-                    secrets: secrets, audit: audit, logger: logger)
-                let source: ClusterRegistration.Source
-                do {
-                    source = .token(try TrustToken(token))
-                } catch let error as TrustToken.Invalid {
-                    throw APIError(.badRequest, code: "invalid_trust_token", message: error.description)
-                }
-                return try await registration.register(.init(name: name, description: "demo: an LXD server of the local test bed",
-                                                             source: source, owner: nil, actor: .system, requestID: nil))
+                let pki = try PKIService(backend: config.secrets, postgres: postgres, http: HTTPClient.shared, logger: logger)
+                try await pki.prepare()
+                let clusters = ClusterService(
+                    store: ClusterStore(client: postgres, logger: logger), connections: ClusterConnections(secrets: secrets, settings: config.clusters),
+                    secrets: secrets, pki: pki, audit: AuditTrail(config: config.service, sink: .standardOutput), logger: logger)
+                return try await clusters.register(.init(name: name, description: "demo: an LXD server of the local test bed",
+                                                         source: .token(try TrustToken(token)), owner: nil, actor: .system, requestID: nil))
             }
         } catch {
-            Self.fail("registering \(name) failed: \((error as? APIError)?.message ?? "\(error)")")
+            Self.fail("registering \(name) failed: \((error as? any APIErrorConvertible)?.apiError.message ?? "\(error)")")
         }
         print("registered cluster \(cluster.name) (\(cluster.endpoint)) as \(cluster.id.uuidString.lowercased())")
     }

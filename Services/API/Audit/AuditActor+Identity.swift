@@ -6,9 +6,4 @@ extension AuditActor {
         self.init(userID: identity.id.uuidString, userType: identity.authMethod == .apiKey ? .apiKey : .user,
                   role: identity.role.rawValue, sessionID: identity.sessionID?.uuidString, groups: identity.groups)
     }
-
-    /// A user seen in a token, before a request identity exists (role changes).
-    init(user: UserDirectory.User) {
-        self.init(userID: user.id.uuidString, userType: .user, role: user.role.rawValue, groups: user.groups)
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrcastraModels
+import OrcastraRuntime
 import PostgresNIO
 
 /// Reads pages of the audit log, newest first, with every filter value a bound parameter.
@@ -45,7 +46,13 @@ struct AuditLogRepository: Sendable {
 }
 
 /// A stored event whose body is no longer a readable event: the table was tampered with.
-struct AuditRowUnreadable: Error, CustomStringConvertible {
+/// Answered 500 (and logged by `ErrorMiddleware` with the seq), pointing at the check that
+/// says what changed.
+struct AuditRowUnreadable: APIErrorConvertible, CustomStringConvertible {
     var seq: Int64
     var description: String { "audit event \(self.seq) cannot be read" }
+    var apiError: APIError {
+        APIError(.internalServerError, code: "audit_row_unreadable",
+                 message: "Audit event \(self.seq) cannot be read; GET /api/v1/audit-log/verify reports what changed.")
+    }
 }

@@ -78,6 +78,23 @@ final class AuditTrail: Sendable {
         return AuditRecord(stored)
     }
 
+    /// Records the failure of an attempt that has already failed: the caller goes on to answer
+    /// that failure, so a failed audit write must not replace it, and must not vanish either.
+    /// It is logged at error level with the event it lost.
+    func recordFailure(_ event: AuditEvent, client: PostgresClient, logger: Logger) async {
+        do {
+            try await self.record(event, client: client, logger: logger)
+        } catch {
+            logger.error("an audit event could not be recorded", metadata: [
+                "error": "\(error)", "action": "\(event.action)", "result": "\(event.result.rawValue)",
+                "actor": "\(event.actor.userID ?? event.actor.userType.rawValue)",
+                "target": "\([event.target.type, event.target.host, event.target.id].compactMap { $0 }.joined(separator: "/"))",
+                "error_code": "\(event.errorCode ?? "")", "error_message": "\(event.errorMessage ?? "")",
+                "details": "\(event.details)", "request_id": "\(event.requestID ?? "")",
+            ])
+        }
+    }
+
     /// Appends one row after the head, under the chain lock, and advances the head.
     ///
     /// The lock is taken after the audited body ran, so it is held only from here to commit.

@@ -11,8 +11,6 @@ import PostgresNIO
 /// has it. Authenticated with `AUTH_PROXY_SECRET` in `X-Orcastra-Proxy-Secret`, since there is
 /// no user yet; without that secret configured the route refuses everything.
 struct LoginFailureController {
-    static let secretHeader = HTTPField.Name("X-Orcastra-Proxy-Secret")!
-
     let secret: String?
     let client: PostgresClient
     let audit: AuditTrail
@@ -22,15 +20,8 @@ struct LoginFailureController {
         group.post("auth/login-failures", use: self.report)
     }
 
-    /// Whether `request` carries `AUTH_PROXY_SECRET`, i.e. comes from the gateway; never when
-    /// no secret is configured.
-    static func isFromGateway(_ request: Request, secret: String?) -> Bool {
-        guard let secret, let presented = request.headers[Self.secretHeader] else { return false }
-        return SecureCompare.equal(presented, secret)
-    }
-
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        guard Self.isFromGateway(request, secret: self.secret) else {
+        guard ProxySecret.vouches(for: request, secret: self.secret) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "only the gateway reports sign-in failures")
         }
         let body = try await request.decode(as: LoginFailureReport.self, context: context)

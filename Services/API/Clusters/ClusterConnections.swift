@@ -26,7 +26,7 @@ actor ClusterConnections {
     func driver(for cluster: Cluster) async throws -> ClusterDriver {
         if let driver = self.drivers[cluster.id], driver.endpoint == cluster.endpoint { return driver }
         let path = try Self.secretPath(cluster.id)
-        let stored = try await self.read(path)
+        let stored = try await self.secrets.store.read(path)
         guard let stored, let credentials = ClusterCredentials(stored: stored.data) else {
             throw APIError(.internalServerError, code: "cluster_credentials_missing",
                            message: "the credentials of cluster '\(cluster.name)' are missing from the secret store; remove and register it again")
@@ -34,10 +34,6 @@ actor ClusterConnections {
         let driver = try self.driver(endpoint: cluster.endpoint, credentials: credentials)
         self.drivers[cluster.id] = driver
         return driver
-    }
-
-    private nonisolated func read(_ path: SecretPath) async throws -> StoredSecret? {
-        try await SecretsService.mapped { try await self.secrets.store.read(path) }
     }
 
     /// A driver for credentials not (yet) stored: registration uses it.

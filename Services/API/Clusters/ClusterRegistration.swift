@@ -16,6 +16,7 @@ struct ClusterRegistration: Sendable {
     let store: ClusterStore
     let connections: ClusterConnections
     let secrets: SecretsService
+    let pki: PKIService
     let audit: AuditTrail
     let logger: Logger
 
@@ -36,7 +37,14 @@ struct ClusterRegistration: Sendable {
 
     /// Names as LXD names remotes: a letter or digit, then letters, digits, `.`, `_`, `-`.
     static func validName(_ name: String) -> Bool {
-        InstanceNames.isObjectName(name)
+        LXDNames.isObjectName(name)
+    }
+
+    /// Descriptions are free text, up to 500 characters.
+    static func checkDescription(_ description: String) throws {
+        guard description.count <= 500 else {
+            throw APIError(.unprocessableContent, code: "invalid_description", message: "description must be at most 500 characters")
+        }
     }
 
     func register(_ request: Request) async throws -> Cluster {
@@ -46,8 +54,8 @@ struct ClusterRegistration: Sendable {
             return cluster
         } catch {
             await undo.run(logger: self.logger)
-            let apiError = APIError.answering(error)
-            _ = try? await self.audit.record(AuditEvent(
+            let apiError = (error as? any APIErrorConvertible)?.apiError
+            await self.audit.recordFailure(AuditEvent(
                 action: "cluster.register", category: "clusters", severity: .warning, actor: request.actor,
                 target: .init(type: "cluster", id: request.name), result: .failure,
                 errorCode: apiError?.code ?? "internal_error", errorMessage: apiError?.message ?? "registration failed",
@@ -74,9 +82,9 @@ struct ClusterRegistration: Sendable {
         switch request.source {
         case .token:
             let wanted = try CertificateRequest(commonName: "orcastra-\(request.name.prefix(55))", ttl: CertificateRequest.maxTTL)
-            let issued = try await SecretsService.mapped { try await self.secrets.ca().issue(wanted) }
+            let issued = try await self.pki.ca().issue(wanted)
             serial = issued.serial
-            undo.add("revoke certificate \(issued.serial)") { _ = try await self.secrets.ca().revoke(serial: issued.serial) }
+            undo.add("revoke certificate \(issued.serial)") { _ = try await self.pki.ca().revoke(serial: issued.serial) }
             credentials = ClusterCredentials(certificatePEM: issued.certificatePEM, privateKeyPEM: issued.privateKeyPEM, serverCertificatePEM: serverPEM)
         case .certificate(_, _, let brought):
             credentials = ClusterCredentials(certificatePEM: brought.certificatePEM, privateKeyPEM: brought.privateKeyPEM, serverCertificatePEM: serverPEM)
@@ -89,13 +97,13 @@ struct ClusterRegistration: Sendable {
         }
         let driver = try self.connections.driver(endpoint: endpoint, credentials: credentials)
 
-        let before: LXD.Server = try await clusterCall { try await driver.get("/1.0") }
+        let before = try await driver.server()
         if case .token(let token) = request.source, before.auth != "trusted" {
             // Undone even if the answer is lost: the server may have added us all the same.
-            undo.add("remove our certificate from \(endpoint)") { try await driver.send(.DELETE, "/1.0/certificates/\(clientFingerprint)") }
+            undo.add("remove our certificate from \(endpoint)") { try await driver.removeCertificate(fingerprint: clientFingerprint) }
             try await self.trust(token, name: "orcastra-\(request.name)", extensions: before.apiExtensions, driver: driver)
         }
-        let server: LXD.Server = try await clusterCall { try await driver.get("/1.0") }
+        let server = try await driver.server()
         guard server.auth == "trusted" else {
             throw APIError(.unprocessableContent, code: "certificate_not_trusted",
                            message: "the server at \(endpoint) does not trust the client certificate (auth: \(server.auth))")
@@ -118,7 +126,7 @@ struct ClusterRegistration: Sendable {
         do {
             try await self.audit.record(event, client: self.store.client, logger: self.logger) { connection in
                 try await self.store.insert(cluster, clientSerial: serial, on: connection)
-                _ = try await SecretsService.mapped { try await self.secrets.store.write(path, data: credentials.stored, cas: 0) }
+                try await self.secrets.store.write(path, data: credentials.stored, cas: 0)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw APIError(.conflict, code: "name_taken", message: "a cluster named '\(request.name)' is already registered")
@@ -165,25 +173,14 @@ struct ClusterRegistration: Sendable {
         throw APIError(.badGateway, code: "cluster_unreachable", message: "no address answered: \(failures.joined(separator: "; "))")
     }
 
-    /// Adds our certificate to the server's trust store with the token: LXD 5.0 takes the whole
-    /// token as `password`; servers with `explicit_trust_token` take it as `trust_token`.
+    /// Adds our certificate to the server's trust store with the token. Here a refusal means
+    /// the token, not the server, is at fault.
     private func trust(_ token: TrustToken, name: String, extensions: [String], driver: ClusterDriver) async throws {
-        struct Add: Encodable, Sendable {
-            var type = "client"
-            var name: String
-            var password: String?
-            var trustToken: String?
-            enum CodingKeys: String, CodingKey { case type, name, password, trustToken = "trust_token" }
-        }
-        let explicit = extensions.contains("explicit_trust_token")
-        let body = Add(name: name, password: explicit ? nil : token.raw, trustToken: explicit ? token.raw : nil)
         do {
-            try await driver.send(.POST, "/1.0/certificates", body: body)
+            try await driver.addCertificate(LXD.CertificatesPost(name: name, token: token.raw, extensions: extensions))
         } catch ClusterError.server(let status, let message) where status == 403 || status == 400 || status == 404 {
             throw APIError(.unprocessableContent, code: "trust_token_rejected",
                            message: "the server refused the trust token (used already, revoked or expired): \(message)")
-        } catch let error as ClusterError {
-            throw error.apiError
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrcastraRuntime
 
 /// A trust token exactly as `lxc config trust add` prints it: base64 of
 /// `{"client_name","fingerprint","addresses","secret","expires_at"}`, where `fingerprint` is
@@ -20,8 +21,10 @@ struct TrustToken: Sendable, Equatable {
     var raw: String
 
     /// Why a token cannot be used, phrased for the person who pasted it.
-    struct Invalid: Error, Equatable, CustomStringConvertible {
+    /// Answered 400 `invalid_trust_token` with what is wrong with it.
+    struct Invalid: APIErrorConvertible, Equatable, CustomStringConvertible {
         var description: String
+        var apiError: APIError { APIError(.badRequest, code: "invalid_trust_token", message: self.description) }
     }
 
     private struct Fields: Decodable {

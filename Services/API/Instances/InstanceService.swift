@@ -3,33 +3,43 @@ import Logging
 import OrcastraModels
 import OrcastraRuntime
 
-/// Reads instances from clusters: the list across every visible cluster, and one in full.
+/// Everything the API does with instances: lists across clusters, one instance in full, and
+/// the changes (create, state, delete, snapshots), which run as tracked operations. Controllers
+/// call this and nothing below it; the cluster side (visibility, drivers) comes from
+/// `ClusterService`.
 struct InstanceService: Sendable {
-    let clusters: ClusterStore
-    let connections: ClusterConnections
+    let clusters: ClusterService
+    let tracker: OperationTracker
     let logger: Logger
 
-    /// What `GET /instances` can narrow by.
-    struct Filter: Sendable {
-        var cluster: UUID?
-        var project: String?
-        var status: String?
-        var type: String?
-        var name: String?
+    /// One instance a per-instance route names, in a cluster the caller may see, with the
+    /// cluster's driver scoped to the instance's project.
+    struct Target: Sendable {
+        var cluster: Cluster
+        var project: String
+        var name: String
+        var driver: ClusterDriver
+    }
 
-        func keeps(_ instance: InstanceSummary) -> Bool {
-            (self.status.map { $0.caseInsensitiveCompare(instance.status) == .orderedSame } ?? true)
-                && (self.type.map { $0 == instance.type } ?? true)
-                && (self.name.map { instance.name.localizedCaseInsensitiveContains($0) } ?? true)
-        }
+    /// The cluster if the caller may see it; 404 otherwise.
+    func cluster(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
+        try await self.clusters.get(id, visibleTo: caller)
+    }
+
+    /// The target of a per-instance route, names checked; 404 for a cluster the caller may not see.
+    func target(cluster id: UUID, name: String, project: String?, caller: Identity) async throws -> Target {
+        let cluster = try await self.clusters.get(id, visibleTo: caller)
+        let name = try LXDNames.instance(name)
+        let project = try LXDNames.project(project)
+        return Target(cluster: cluster, project: project, name: name, driver: try await self.clusters.driver(for: cluster).useProject(project))
     }
 
     /// Every visible cluster asked at once, each with its own deadline: a cluster that is down
     /// or slow costs at most `listTimeout` and is reported, never blocking or hiding the rest.
-    func list(for caller: Identity, filter: Filter) async throws -> InstanceList {
+    func list(for caller: Identity, filter: InstanceFilter) async throws -> InstanceList {
         var clusters = try await self.clusters.list(visibleTo: caller)
         if let wanted = filter.cluster { clusters = clusters.filter { $0.id == wanted } }
-        let timeout = self.connections.settings.listTimeout
+        let timeout = self.clusters.settings.listTimeout
         let answers = await withTaskGroup(of: (Int, ClusterReach, [InstanceSummary]).self) { group in
             for (index, cluster) in clusters.enumerated() {
                 group.addTask {
@@ -46,6 +56,13 @@ struct InstanceService: Sendable {
         return InstanceList(items: items, clusters: answers.map(\.1))
     }
 
+    /// One cluster's instances, failing (502/504) when it does not answer.
+    func list(cluster id: UUID, project: String?, caller: Identity) async throws -> [InstanceSummary] {
+        let cluster = try await self.clusters.get(id, visibleTo: caller)
+        let project = try project.map { try LXDNames.project($0) }
+        return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.driver(for: cluster))
+    }
+
     /// One cluster's instances in every project (or in `project`), or why there are none.
     private func fetch(_ cluster: Cluster, project: String?, timeout: Duration) async -> (ClusterReach, [InstanceSummary]) {
         let start = ContinuousClock.now
@@ -54,26 +71,24 @@ struct InstanceService: Sendable {
                          latencyMs: (ContinuousClock.now - start).milliseconds(places: 2), instanceCount: count)
         }
         do {
-            let driver = try await self.connections.driver(for: cluster).with(timeout: timeout)
+            let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)
             let items = try await Self.instances(in: cluster, project: project, driver: driver)
             return (reach("ok", nil, items.count), items)
         } catch let error as ClusterError {
             return (reach(error.reach, error.description, 0), [])
-        } catch let error as APIError {
-            return (reach("error", error.message, 0), [])
         } catch {
-            return (reach("error", "\(error)", 0), [])
+            return (reach("error", (error as? any APIErrorConvertible)?.apiError.message ?? "\(error)", 0), [])
         }
     }
 
     /// One cluster's instances in every project, or in `project` (one LXD call).
     static func instances(in cluster: Cluster, project: String?, driver: ClusterDriver) async throws -> [InstanceSummary] {
-        var query = ["recursion": "1"]
-        if let project { query["project"] = project } else { query["all-projects"] = "true" }
-        let found: [LXD.Instance] = try await driver.get("/1.0/instances", query: query)
+        let found = if let project { try await driver.useProject(project).instances() } else { try await driver.instancesInAllProjects() }
         return found.map { Self.summary($0, cluster: cluster, project: project) }
     }
 
+    /// LXD's view of an instance as Orcastra lists it: no empty descriptions, no `none`
+    /// location (a standalone server), the image from its description key.
     static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
         InstanceSummary(clusterID: cluster.id, clusterName: cluster.name, project: instance.project ?? project ?? "default", name: instance.name,
                         type: instance.type ?? "container", status: instance.status, description: instance.description.flatMap { $0.isEmpty ? nil : $0 },
@@ -82,35 +97,31 @@ struct InstanceService: Sendable {
     }
 
     /// One instance: configuration, devices, live state and snapshots.
-    func detail(_ name: String, project: String, cluster: Cluster) async throws -> InstanceDetail {
-        let driver = try await self.connections.driver(for: cluster)
-        let path = "/1.0/instances/\(ClusterDriver.escape(name))"
-        let inProject = ["project": project]
-        return try await clusterCall {
-            async let instanceCall: LXD.Instance = driver.get(path, query: inProject)
-            async let stateCall: LXD.InstanceState = driver.get(path + "/state", query: inProject)
-            async let snapshotsCall: [LXD.Snapshot] = driver.get(path + "/snapshots", query: ["project": project, "recursion": "1"])
-            let instance = try await instanceCall
-            let state = try await stateCall
-            let snapshots = try await snapshotsCall
-            return InstanceDetail(
-                summary: Self.summary(instance, cluster: cluster, project: project),
-                profiles: instance.profiles ?? [], config: instance.config ?? [:], devices: instance.devices ?? [:],
-                state: InstanceState(
-                    status: state.status, cpuUsageNs: state.cpu?.usage, memoryUsageBytes: state.memory?.usage,
-                    memoryPeakBytes: state.memory?.usagePeak, processes: state.processes,
-                    disk: (state.disk ?? [:]).compactMapValues(\.usage),
-                    network: (state.network ?? [:]).mapValues { ($0.addresses ?? []).map(\.address) }),
-                snapshots: snapshots.map { SnapshotInfo(name: $0.name, createdAt: $0.createdAt, stateful: $0.stateful ?? false) }
-                    .sorted { ($0.createdAt ?? "") < ($1.createdAt ?? "") })
-        }
+    func detail(_ target: Target) async throws -> InstanceDetail {
+        let driver = target.driver
+        async let instanceCall = driver.instance(target.name)
+        async let stateCall = driver.instanceState(target.name)
+        async let snapshotsCall = driver.snapshots(of: target.name)
+        let instance = try await instanceCall
+        let state = try await stateCall
+        let snapshots = try await snapshotsCall
+        return InstanceDetail(
+            summary: Self.summary(instance, cluster: target.cluster, project: target.project),
+            profiles: instance.profiles ?? [], config: instance.config ?? [:], devices: instance.devices ?? [:],
+            state: InstanceState(
+                status: state.status, cpuUsageNs: state.cpu?.usage, memoryUsageBytes: state.memory?.usage,
+                memoryPeakBytes: state.memory?.usagePeak, processes: state.processes,
+                disk: (state.disk ?? [:]).compactMapValues(\.usage),
+                network: (state.network ?? [:]).mapValues { ($0.addresses ?? []).map(\.address) }),
+            snapshots: snapshots.map(Self.snapshot).sorted { ($0.createdAt ?? "") < ($1.createdAt ?? "") })
     }
 
-    /// LXD's status word for one instance (to refuse deleting a running one).
-    func status(_ name: String, project: String, driver: ClusterDriver) async throws -> String {
-        let state: LXD.InstanceState = try await clusterCall {
-            try await driver.get("/1.0/instances/\(ClusterDriver.escape(name))/state", query: ["project": project])
-        }
-        return state.status
+    /// The instance's snapshots, as LXD lists them.
+    func snapshots(_ target: Target) async throws -> [SnapshotInfo] {
+        try await target.driver.snapshots(of: target.name).map(Self.snapshot)
+    }
+
+    static func snapshot(_ snapshot: LXD.Snapshot) -> SnapshotInfo {
+        SnapshotInfo(name: snapshot.name, createdAt: snapshot.createdAt, stateful: snapshot.stateful ?? false)
     }
 }

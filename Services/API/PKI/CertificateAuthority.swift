@@ -41,10 +41,11 @@ struct CertificateRequest: Sendable, Equatable {
     }
 }
 
-/// A request that cannot be issued as asked.
-enum CertificateRequestError: Error, Equatable, CustomStringConvertible {
+/// A request that cannot be issued as asked: the caller's mistake, answered 422.
+enum CertificateRequestError: APIErrorConvertible, Equatable, CustomStringConvertible {
     case invalid(String)
     var description: String { if case .invalid(let m) = self { m } else { "" } }
+    var apiError: APIError { APIError(.unprocessableContent, code: "invalid_certificate_request", message: self.description) }
 }
 
 /// A certificate as issued: shown once, with its key.

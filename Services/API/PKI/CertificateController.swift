@@ -9,7 +9,7 @@ import PostgresNIO
 /// returned once), list what was issued, revoke by serial. Issuing and revoking are audited
 /// with the serial and names, never the key.
 struct CertificateController {
-    let secrets: SecretsService
+    let pki: PKIService
     let audit: AuditTrail
     let postgres: PostgresClient
     let logger: Logger
@@ -50,13 +50,8 @@ struct CertificateController {
         guard (1...8760).contains(body.ttlHours) else {
             throw APIError(.unprocessableContent, code: "invalid_certificate_request", message: "ttl_hours must be between 1 and 8760")
         }
-        let wanted: CertificateRequest
-        do {
-            wanted = try CertificateRequest(commonName: body.commonName, sans: body.sans ?? [], ttl: .seconds(body.ttlHours * 3600))
-        } catch {
-            throw APIError(.unprocessableContent, code: "invalid_certificate_request", message: error.description)
-        }
-        let issued = try await SecretsService.mapped { try await self.secrets.ca().issue(wanted) }
+        let wanted = try CertificateRequest(commonName: body.commonName, sans: body.sans ?? [], ttl: .seconds(body.ttlHours * 3600))
+        let issued = try await self.pki.ca().issue(wanted)
         try await self.audit.record(AuditEvent(
             action: "pki.issue", category: "pki", actor: .init(identity), target: .init(type: "certificate", id: issued.serial),
             details: ["common_name": wanted.commonName, "sans": wanted.sans.joined(separator: ","), "ttl_hours": String(body.ttlHours)],
@@ -69,7 +64,7 @@ struct CertificateController {
 
     /// What the CA issued, newest first.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<CertificateInfo> {
-        let records = try await SecretsService.mapped { try await self.secrets.ca().list() }
+        let records = try await self.pki.ca().list()
         return ListPage(items: records.map(CertificateInfo.init))
     }
 
@@ -79,12 +74,7 @@ struct CertificateController {
         guard serial.count <= 128, serial.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "-" }) else {
             throw APIError(.badRequest, code: "invalid_serial", message: "serial must be hexadecimal, optionally separated by colons")
         }
-        let record: CertificateRecord
-        do {
-            record = try await SecretsService.mapped { try await self.secrets.ca().revoke(serial: serial) }
-        } catch let error as CertificateAuthorityError {
-            throw APIError(.notFound, code: "not_found", message: error.description)
-        }
+        let record = try await self.pki.ca().revoke(serial: serial)
         try await self.audit.record(AuditEvent(
             action: "pki.revoke", category: "pki", actor: .init(identity), target: .init(type: "certificate", id: record.serial),
             details: ["common_name": record.commonName], requestID: context.state.requestID), client: self.postgres, logger: self.logger)

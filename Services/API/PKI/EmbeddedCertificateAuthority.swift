@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import OrcastraRuntime
 import PostgresNIO
 import X509
 
@@ -95,9 +96,11 @@ struct EmbeddedCertificateAuthority: CertificateAuthority {
 }
 
 /// Failures of a certificate authority that callers answer differently.
-enum CertificateAuthorityError: Error, Equatable, CustomStringConvertible {
+enum CertificateAuthorityError: APIErrorConvertible, Equatable, CustomStringConvertible {
     case unknownSerial(String)
     var description: String {
         switch self { case .unknownSerial(let s): "no certificate with serial \(s) was issued here" }
     }
+    /// Revoking a serial this CA never issued is a 404 on that serial.
+    var apiError: APIError { APIError(.notFound, code: "not_found", message: self.description) }
 }

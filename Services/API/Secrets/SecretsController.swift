@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import OrcastraRuntime
 
@@ -5,12 +6,14 @@ import OrcastraRuntime
 /// now, and the issuing CA. Answers 200 even when Vault is sealed: saying so is its job.
 struct SecretsController {
     let secrets: SecretsService
+    /// The issuing CA's subject and expiry, from PKI (which builds on secrets, not the reverse).
+    let issuer: @Sendable () async -> (subject: String, notAfter: Date)?
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("secrets/status", use: self.status)
     }
 
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> SecretsStatus {
-        await self.secrets.status()
+        await self.secrets.status(issuer: await self.issuer())
     }
 }

@@ -5,67 +5,37 @@ import Logging
 import OrcastraRuntime
 import PostgresNIO
 
-/// The configured secret store and certificate authority, as the API's controllers use them.
+/// The configured secret store, as the API's features use it, and the backend's health.
 ///
-/// The embedded CA is created on first start (`prepare`, run before the server listens) and
-/// kept; Vault's is stateless. Backend failures come out as the one error shape: a sealed or
-/// unreachable Vault is a 503 `vault_sealed` / `vault_unreachable` for the routes that need
-/// secrets, and nothing else is affected.
+/// Backend failures answer for themselves (`SecretStoreError` is an `APIErrorConvertible`): a
+/// sealed or unreachable Vault is a 503 `vault_sealed` / `vault_unreachable` for the routes
+/// that need secrets, and nothing else is affected.
 final class SecretsService: Sendable {
     let backend: SecretsBackend
     let store: any SecretStore
-    private let authority: CALoader
     private let vault: VaultClient?
 
     init(backend: SecretsBackend, postgres: PostgresClient, http: HTTPClient, logger: Logger) throws {
         self.backend = backend
         self.store = try backend.makeStore(postgres: postgres, http: http, logger: logger)
         self.vault = backend.vaultClient(http: http)
-        switch backend {
-        case .embedded(let key):
-            let cipher = try SecretCipher(masterKey: key)
-            self.authority = CALoader { try await EmbeddedCertificateAuthority.load(client: postgres, cipher: cipher, logger: logger) }
-        case .vault(_, _, let role):
-            let vault = backend.vaultClient(http: http)!
-            let ca = VaultCertificateAuthority(vault: vault, store: VaultSecretStore(vault: vault), role: role)
-            self.authority = CALoader { ca }
-        }
     }
 
-    /// Creates the embedded CA if this is the first start (a no-op wait for Vault's).
-    func prepare() async throws {
-        if case .embedded = self.backend { _ = try await self.authority.get() }
-    }
-
-    func ca() async throws -> any CertificateAuthority {
-        try await Self.mapped { try await self.authority.get() }
-    }
-
-    /// Backend, reachability, seal state and the issuing CA, for `GET /secrets/status`.
-    func status() async -> SecretsStatus {
+    /// Backend, reachability and seal state for `GET /secrets/status`; the issuing CA's
+    /// subject and expiry come from the caller (the CA lives in PKI, which builds on this).
+    func status(issuer: (subject: String, notAfter: Date)?) async -> SecretsStatus {
         var status = SecretsStatus(backend: "embedded", reachable: true, sealed: false, state: "active")
         if let vault = self.vault {
             let state = await vault.health()
             status = SecretsStatus(backend: "vault", reachable: state != .unreachable, sealed: state == .sealed || state == .uninitialized, state: state.rawValue)
         }
-        if let info = try? await self.authority.get().info() {
-            status.caSubject = info.subject
-            status.caNotAfter = info.notAfter
-        }
+        status.caSubject = issuer?.subject
+        status.caNotAfter = issuer?.notAfter
         return status
-    }
-
-    /// Runs a store or CA call, turning its failures into API errors.
-    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as SecretStoreError {
-            throw error.apiError
-        }
     }
 }
 
-extension SecretStoreError {
+extension SecretStoreError: APIErrorConvertible {
     /// How each failure is answered; messages never carry a secret value.
     var apiError: APIError {
         switch self {
@@ -74,28 +44,6 @@ extension SecretStoreError {
         case .denied: APIError(.forbidden, code: "secret_access_denied", message: "The secret store's policy refused this operation.")
         case .corrupted: APIError(.internalServerError, code: "secret_corrupted", message: "A stored secret failed its integrity check; see the API log.")
         }
-    }
-}
-
-/// Loads the certificate authority once; concurrent first callers share the one load.
-actor CALoader {
-    private let load: @Sendable () async throws -> any CertificateAuthority
-    private var loaded: (any CertificateAuthority)?
-    private var loading: Task<any CertificateAuthority, any Error>?
-
-    init(_ load: @escaping @Sendable () async throws -> any CertificateAuthority) {
-        self.load = load
-    }
-
-    func get() async throws -> any CertificateAuthority {
-        if let loaded = self.loaded { return loaded }
-        if let loading = self.loading { return try await loading.value }
-        let task = Task { try await self.load() }
-        self.loading = task
-        defer { self.loading = nil }
-        let ca = try await task.value
-        self.loaded = ca
-        return ca
     }
 }
 

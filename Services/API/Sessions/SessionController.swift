@@ -28,7 +28,7 @@ struct SessionController {
             throw APIError(.forbidden, code: "forbidden", message: "sessions are started by signing in, not with an API key")
         }
         let reported = try await request.decode(as: SessionStart.self, context: context)
-        let fromGateway = LoginFailureController.isFromGateway(request, secret: self.proxySecret)
+        let fromGateway = ProxySecret.vouches(for: request, secret: self.proxySecret)
         let seen = self.clientIP.resolve(request, context: context)
         let start = fromGateway ? reported : SessionStart(ip: seen.ip, userAgent: request.headers[.userAgent])
         let session = try await self.store.start(for: identity, start, requestID: context.state.requestID)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OrcastraRuntime
 
 /// An SSH public key as users paste it (`ssh-ed25519 AAAA… comment`), parsed and checked.
 ///
@@ -87,7 +88,7 @@ struct SSHPublicKey: Sendable, Equatable {
 }
 
 /// Why a pasted key was refused; both answer 422 with this message.
-enum SSHKeyError: Error, Equatable, CustomStringConvertible {
+enum SSHKeyError: APIErrorConvertible, Equatable, CustomStringConvertible {
     case malformed(String)
     case unsupported(String)
 
@@ -96,4 +97,7 @@ enum SSHKeyError: Error, Equatable, CustomStringConvertible {
         case .malformed(let m), .unsupported(let m): m
         }
     }
+
+    /// A pasted key that cannot be used is the caller's mistake, said in its own words.
+    var apiError: APIError { APIError(.unprocessableContent, code: "invalid_public_key", message: self.description) }
 }

@@ -35,16 +35,13 @@ struct UserKeyController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<UserKey> {
         let user = try context.requireIdentity()
-        let keys = try await SecretsService.mapped {
-            var keys: [UserKey] = []
-            for name in try await self.secrets.store.list(try Self.folder(user)) where !name.hasSuffix("/") {
-                guard let id = UUID(uuidString: name), let stored = try await self.secrets.store.read(try Self.path(user, id)),
-                      let key = UserKey(id: id, stored: stored.data) else { continue }
-                keys.append(key)
-            }
-            return keys.sorted { $0.createdAt > $1.createdAt }
+        var keys: [UserKey] = []
+        for name in try await self.secrets.store.list(try Self.folder(user)) where !name.hasSuffix("/") {
+            guard let id = UUID(uuidString: name), let stored = try await self.secrets.store.read(try Self.path(user, id)),
+                  let key = UserKey(id: id, stored: stored.data) else { continue }
+            keys.append(key)
         }
-        return ListPage(items: keys)
+        return ListPage(items: keys.sorted { $0.createdAt > $1.createdAt })
     }
 
     @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -54,22 +51,15 @@ struct UserKeyController {
         guard (1...100).contains(name.count) else {
             throw APIError(.unprocessableContent, code: "invalid_name", message: "name must be 1 to 100 characters")
         }
-        let parsed: SSHPublicKey
-        do {
-            parsed = try SSHPublicKey(parsing: body.publicKey)
-        } catch {
-            throw APIError(.unprocessableContent, code: "invalid_public_key", message: error.description)
-        }
+        let parsed = try SSHPublicKey(parsing: body.publicKey)
         let key = UserKey(id: UUID(), name: name, publicKey: parsed.line, type: parsed.type, bits: parsed.bits,
                           fingerprint: parsed.fingerprint, createdAt: Date())
         let path = try Self.path(user, key.id)
-        try await SecretsService.mapped {
-            let existing = try await self.list(request, context: context).items
-            if let same = existing.first(where: { $0.fingerprint == key.fingerprint }) {
-                throw APIError(.conflict, code: "duplicate_key", message: "this key is already saved as '\(same.name)'")
-            }
-            try await self.secrets.store.write(path, data: key.stored, cas: 0)
+        let existing = try await self.list(request, context: context).items
+        if let same = existing.first(where: { $0.fingerprint == key.fingerprint }) {
+            throw APIError(.conflict, code: "duplicate_key", message: "this key is already saved as '\(same.name)'")
         }
+        try await self.secrets.store.write(path, data: key.stored, cas: 0)
         try await self.audit.record(AuditEvent(
             action: "secret.write", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
             details: ["kind": "ssh_public_key", "fingerprint": key.fingerprint], requestID: context.state.requestID),
@@ -82,12 +72,10 @@ struct UserKeyController {
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let user = try context.requireIdentity()
         let path = try Self.path(user, try context.parameters.uuid("id"))
-        try await SecretsService.mapped {
-            guard try await self.secrets.store.read(path) != nil else {
-                throw APIError(.notFound, code: "not_found", message: "no key \(path.segments.last ?? "") of yours")
-            }
-            try await self.secrets.store.delete(path)
+        guard try await self.secrets.store.read(path) != nil else {
+            throw APIError(.notFound, code: "not_found", message: "no key \(path.segments.last ?? "") of yours")
         }
+        try await self.secrets.store.delete(path)
         try await self.audit.record(AuditEvent(
             action: "secret.delete", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
             details: ["kind": "ssh_public_key"], requestID: context.state.requestID), client: self.postgres, logger: self.logger)

@@ -83,3 +83,10 @@ final class UserDirectory: Sendable {
         return nil
     }
 }
+
+extension AuditActor {
+    /// A user seen in a token, before a request identity exists (role changes).
+    init(user: UserDirectory.User) {
+        self.init(userID: user.id.uuidString, userType: .user, role: user.role.rawValue, groups: user.groups)
+    }
+}

@@ -13,7 +13,9 @@ import OrcastraRuntime
 /// and identity headers a client sent are dropped before ours are added (the session's access
 /// token as `Authorization: Bearer`, its id as `X-Orcastra-Session`), the request id is passed
 /// on so both services' access lines carry it, and the client address goes as
-/// `X-Forwarded-For`. Signed out → 401 JSON, never a redirect: these are API calls.
+/// `X-Forwarded-For`. Signed out → 401 JSON, never a redirect: these are API calls. The one
+/// exception is `/api/v1/health`, public like the API's own, so uptime monitors can watch the
+/// API through the gateway; it is forwarded without credentials.
 struct APIProxy {
     let client: HTTPClient
     let apiURL: String
@@ -28,10 +30,20 @@ struct APIProxy {
 
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
 
+    /// The API's public health path.
+    static let healthPath = "/api/v1/health"
+
     func addRoutes(to router: Router<AppRequestContext>) {
         for method in Self.methods {
             router.on("/api/v1/**", method: method, use: self.forward)
         }
+        router.get(RouterPath(stringLiteral: Self.healthPath), use: self.health)
+        router.head(RouterPath(stringLiteral: Self.healthPath), use: self.health)
+    }
+
+    /// The API's health as it answers it; no session needed, none sent.
+    @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.send(request, context: context, session: nil)
     }
 
     @Sendable func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -41,14 +53,21 @@ struct APIProxy {
         guard let current = try await self.guardian.current(request, context: context) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "Sign in first: this call needs a session.")
         }
+        return try await self.send(request, context: context, session: current)
+    }
+
+    /// Sends `request` on to the API, with the session's credentials when there is one.
+    func send(_ request: Request, context: AppRequestContext, session current: SessionGuard.Current?) async throws -> Response {
         var target = self.apiURL + request.uri.path
         if let query = request.uri.query, !query.isEmpty { target += "?" + query }
         var outbound = HTTPClientRequest(url: target)
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         outbound.headers = ProxyHeaders.outbound(from: request.headers)
         outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
-        outbound.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + current.session.accessToken)
-        outbound.headers.replaceOrAdd(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
+        if let current {
+            outbound.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + current.session.accessToken)
+            outbound.headers.replaceOrAdd(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
+        }
         let client = self.clientIP.resolve(request, context: context)
         if let ip = client.ip { outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: ip) }
         if let host = request.head.authority { outbound.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
@@ -64,7 +83,7 @@ struct APIProxy {
             context.logger.warning("API unreachable", metadata: ["error": "\(error)"])
             throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
         }
-        if upstream.status == .unauthorized {
+        if upstream.status == .unauthorized, let current {
             return try await self.unauthorized(upstream, current: current)
         }
         let upstreamLength = upstream.headers.first(name: "content-length").flatMap { Int($0) }

@@ -2,11 +2,21 @@ import Hummingbird
 import NIOCore
 import OrcastraModels
 
+/// A failure that knows how it is answered: the one mechanism `ErrorMiddleware` reads.
+///
+/// Domain errors (a cluster's, the secret store's, the CA's) conform with their own mapping,
+/// so they can be thrown as they are from any depth: no wrapper at each call site, and no
+/// forgotten wrapper that turns a known failure into a 500.
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}
+
 /// A failure we answer on purpose: a status, a stable code and a message for a person.
 ///
-/// Handlers throw this (or Hummingbird's `HTTPError`, which `ErrorMiddleware` maps to the same
-/// shape); anything else becomes a 500 without internals.
-public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+/// Handlers throw this, a domain error that converts to it, or Hummingbird's `HTTPError`
+/// (which `ErrorMiddleware` maps to the same shape); anything else becomes a 500 without
+/// internals.
+public struct APIError: APIErrorConvertible, HTTPResponseError, CustomStringConvertible {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
@@ -20,6 +30,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     }
 
     public var description: String { "\(self.code): \(self.message)" }
+
+    public var apiError: APIError { self }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers

@@ -3,7 +3,8 @@ import Logging
 
 /// Turns every error into the one JSON error shape, and records it for the access log.
 ///
-/// `HTTPError` keeps its status and message (Hummingbird's decoders say which field was
+/// An `APIErrorConvertible` (an `APIError`, or a domain error such as a cluster's or the
+/// secret store's) is answered as it says. `HTTPError` keeps its status and message (Hummingbird's decoders say which field was
 /// malformed); errors we did not mean to answer become 500 "internal_error" and are logged
 /// with the request id, never sent.
 public struct ErrorMiddleware: RouterMiddleware {
@@ -15,8 +16,11 @@ public struct ErrorMiddleware: RouterMiddleware {
         let apiError: APIError
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            apiError = error
+        } catch let error as any APIErrorConvertible {
+            apiError = error.apiError
+            if apiError.status == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(error.status, request: request)
             apiError = APIError(error.status, code: APIError.code(for: error.status), message: message, headers: error.headers)

@@ -175,9 +175,7 @@ struct InstanceLifecycleTests {
                 let id = try #require(created["id"]?.string)
                 _ = try await f.h.sql { client in
                     try await client.query("UPDATE operations SET status = 'running' WHERE id = \(UUID(uuidString: id)!)", logger: .init(label: "test"))
-                    let secrets = try SecretsService(backend: .embedded(masterKey: testMasterKey), postgres: client, http: .shared, logger: .init(label: "test"))
-                    let tracker = OperationTracker(client: client, audit: AuditTrail(service: "test", version: "t", sink: LogSink(.memory)),
-                                                   connections: ClusterConnections(secrets: secrets, settings: ClusterSettings()), logger: .init(label: "test"))
+                    let tracker = OperationTracker(client: client, audit: AuditTrail(service: "test", version: "t", sink: LogSink(.memory)), logger: .init(label: "test"))
                     try await tracker.closeAbandoned()
                     try await tracker.closeAbandoned()
                 }

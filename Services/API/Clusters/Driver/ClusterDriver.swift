@@ -4,12 +4,18 @@ import NIOHTTP1
 import NIOSSL
 import OrcastraRuntime
 
-/// THE code that speaks the LXD/Incus REST API: every call to a cluster goes through here.
+/// THE code that speaks the LXD/Incus REST API: every call to a cluster goes through here, and
+/// the rest of the API only sees its typed verbs (`server()`, `instances()`,
+/// `createInstance(_:)`, `wait(_:until:)`, …, in the `ClusterDriver+…` files beside this one).
+///
+/// Shaped like LXD's own Go client: one value per server, `useProject(_:)` returning a copy
+/// scoped to one LXD project, and changes returned as the id of the LXD operation they started
+/// (nil when LXD finished at once), which the caller waits on.
 ///
 /// Calls use the cluster's client certificate (mTLS) and accept exactly one server
 /// certificate, the one pinned at registration (`PinnedHTTPS`), so a server presenting any
-/// other certificate fails the handshake. Each call has a deadline; LXD's error bodies become `ClusterError.server` with
-/// LXD's own message; asynchronous operations are followed with `/1.0/operations/<id>/wait`.
+/// other certificate fails the handshake. Each call has a deadline; LXD's error bodies become
+/// `ClusterError.server` with LXD's own message.
 struct ClusterDriver: Sendable {
     /// `https://host:port`, no trailing slash.
     let endpoint: String
@@ -33,7 +39,21 @@ struct ClusterDriver: Sendable {
     private var timeoutOverride: Duration?
     private var deadline: Duration { self.timeoutOverride ?? self.timeout }
 
-    /// A sync call's metadata.
+    /// The LXD project that project-scoped verbs (instances, snapshots, profiles, networks,
+    /// images) act in.
+    private(set) var project = "default"
+
+    /// The same server, acting in `project` (LXD's `UseProject`).
+    func useProject(_ project: String) -> ClusterDriver {
+        var copy = self
+        copy.project = project
+        return copy
+    }
+
+    /// The `project` query parameter of project-scoped calls.
+    var inProject: [String: String] { ["project": self.project] }
+
+    /// A sync call's metadata. For the verbs in this folder only.
     func get<M: Decodable>(_ path: String, query: [String: String] = [:], as type: M.Type = M.self) async throws -> M {
         let envelope: LXD.Envelope<M> = try await self.call(.GET, path, query: query)
         guard let metadata = envelope.metadata else { throw ClusterError.badResponse("\(path) returned no metadata") }
@@ -41,6 +61,7 @@ struct ClusterDriver: Sendable {
     }
 
     /// A call that may start an operation: its id when LXD answered `async`, nil for `sync`.
+    /// For the verbs in this folder only.
     @discardableResult
     func send(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> String? {
         let envelope: LXD.Envelope<LXD.Ignored> = try await self.call(method, path, query: query, body: body)
@@ -49,24 +70,6 @@ struct ClusterDriver: Sendable {
             throw ClusterError.badResponse("\(path) started an operation without naming it")
         }
         return String(id)
-    }
-
-    /// The operation's current state (progress included).
-    func operation(_ id: String) async throws -> LXD.Operation {
-        try await self.get("/1.0/operations/\(Self.escape(id))")
-    }
-
-    /// Waits until the operation ends (asking LXD to hold each call up to `step`) and returns
-    /// it; past `deadline` it gives up with `ClusterError.timeout`.
-    func wait(_ id: String, until deadline: ContinuousClock.Instant, step: Duration = .seconds(10)) async throws -> LXD.Operation {
-        let patient = self.with(timeout: step + .seconds(5))
-        let started = ContinuousClock.now
-        while ContinuousClock.now < deadline {
-            try Task.checkCancellation()
-            let operation: LXD.Operation = try await patient.get("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(Int(step.seconds))])
-            if operation.isFinished { return operation }
-        }
-        throw ClusterError.timeout(seconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Path segments (instance, snapshot and operation names) escaped for a URL.

@@ -2,7 +2,7 @@ import Foundation
 import OrcastraRuntime
 
 /// Why a call to an LXD/Incus server failed, in words that say which side is at fault.
-enum ClusterError: Error, CustomStringConvertible, Equatable {
+enum ClusterError: APIErrorConvertible, CustomStringConvertible, Equatable {
     /// No TCP connection (refused, no route, connect timeout).
     case unreachable(String)
     /// Connected, but no complete answer within the call's deadline.
@@ -50,22 +50,5 @@ enum ClusterError: Error, CustomStringConvertible, Equatable {
             default: APIError(.badGateway, code: "cluster_error", message: self.description)
             }
         }
-    }
-}
-
-extension APIError {
-    /// How a failure is answered when it is one we phrase (an `APIError` or a cluster's);
-    /// nil for anything else, which stays a 500 without internals.
-    static func answering(_ error: any Error) -> APIError? {
-        (error as? APIError) ?? (error as? ClusterError)?.apiError
-    }
-}
-
-/// Runs a driver call, answering its failure in the one error shape.
-func clusterCall<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as ClusterError {
-        throw error.apiError
     }
 }

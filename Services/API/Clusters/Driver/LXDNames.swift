@@ -1,8 +1,8 @@
 import OrcastraRuntime
 
 /// LXD's naming rules, checked before anything is sent so that the caller hears which rule a
-/// name breaks rather than LXD's error.
-enum InstanceNames {
+/// name breaks rather than LXD's error, and so that no name can change an LXD URL path.
+enum LXDNames {
     /// Instance names are host names: 1–63 letters, digits and '-', starting with a letter,
     /// not ending with '-'.
     static func instance(_ name: String) throws -> String {

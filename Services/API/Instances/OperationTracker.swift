@@ -5,7 +5,8 @@ import OrcastraModels
 import OrcastraRuntime
 import PostgresNIO
 
-/// Starts long-running changes on a cluster and follows them to the end.
+/// Starts long-running changes to instances and snapshots on a cluster and follows them to
+/// the end.
 ///
 /// A change is one or more LXD calls (steps) that each may start an LXD operation: "create,
 /// then start", "stop, then delete". The first step runs during the request, so what LXD
@@ -19,17 +20,15 @@ import PostgresNIO
 final class OperationTracker: Service, Sendable {
     let client: PostgresClient
     let audit: AuditTrail
-    let connections: ClusterConnections
     let logger: Logger
     /// The longest an operation is followed; LXD's own operations end well before.
     let limit: Duration
     private let followers: AsyncStream<@Sendable () async -> Void>
     private let enqueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
-    init(client: PostgresClient, audit: AuditTrail, connections: ClusterConnections, logger: Logger, limit: Duration = .seconds(3600)) {
+    init(client: PostgresClient, audit: AuditTrail, logger: Logger, limit: Duration = .seconds(3600)) {
         self.client = client
         self.audit = audit
-        self.connections = connections
         self.logger = logger
         self.limit = limit
         (self.followers, self.enqueue) = AsyncStream.makeStream()
@@ -68,7 +67,7 @@ final class OperationTracker: Service, Sendable {
         }
     }
 
-    /// One LXD call; returns the LXD operation it started, or nil when it finished at once.
+    /// One driver verb; returns the LXD operation it started, or nil when it finished at once.
     typealias Step = @Sendable (ClusterDriver) async throws -> String?
 
     /// What is being changed, for the row, the audit event and the caller.
@@ -88,18 +87,18 @@ final class OperationTracker: Service, Sendable {
         }
     }
 
-    func start(_ plan: Plan, caller: Identity, requestID: String?) async throws -> OperationInfo {
+    /// Runs the plan's first step with `driver` (scoped to the plan's project), records the
+    /// operation and hands the rest to a follower.
+    func start(_ plan: Plan, driver: ClusterDriver, caller: Identity, requestID: String?) async throws -> OperationInfo {
         let actor = AuditActor(caller)
-        let driver = try await self.connections.driver(for: plan.cluster)
         let first: String?
         do {
             first = try await plan.steps[0](driver)
         } catch {
-            let apiError = APIError.answering(error)
-            _ = try? await self.audit.record(self.event(plan, actor: actor, requestID: requestID, operation: nil,
-                                                        failure: apiError?.message ?? "\(error)", code: apiError?.code),
-                                             client: self.client, logger: self.logger)
-            if let apiError { throw apiError }
+            let apiError = (error as? any APIErrorConvertible)?.apiError
+            await self.audit.recordFailure(self.event(plan, actor: actor, requestID: requestID, operation: nil,
+                                                      failure: apiError?.message ?? "\(error)", code: apiError?.code),
+                                           client: self.client, logger: self.logger)
             throw error
         }
         let rows = try await self.client.query(

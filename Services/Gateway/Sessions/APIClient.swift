@@ -20,7 +20,7 @@ struct APIClient: Sendable {
     /// With the proxy secret, so that the API records the browser's address and agent.
     func startSession(accessToken: String, _ start: SessionStart, requestID: String) async throws -> SessionInfo {
         var request = try self.request(.POST, "/api/v1/sessions", token: accessToken, session: nil, requestID: requestID, body: start)
-        if let secret = self.proxySecret { request.headers.add(name: "X-Orcastra-Proxy-Secret", value: secret) }
+        if let secret = self.proxySecret { request.headers.add(name: ProxySecret.header.rawName, value: secret) }
         return try JSONCoding.decoder.decode(SessionInfo.self, from: try await self.execute(request))
     }
 
@@ -40,7 +40,7 @@ struct APIClient: Sendable {
     func reportLoginFailure(_ report: LoginFailureReport, requestID: String) async throws {
         guard let secret = self.proxySecret else { throw Failure(status: 0, description: "AUTH_PROXY_SECRET is not set") }
         var request = try self.request(.POST, "/api/v1/auth/login-failures", token: nil, session: nil, requestID: requestID, body: report)
-        request.headers.add(name: "X-Orcastra-Proxy-Secret", value: secret)
+        request.headers.add(name: ProxySecret.header.rawName, value: secret)
         _ = try await self.execute(request)
     }
 

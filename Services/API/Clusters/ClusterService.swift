@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import OrcastraModels
+import OrcastraRuntime
+
+/// What the API does with registered clusters, for the cluster routes and for the features
+/// built on clusters (instances): who may see which, a driver for each, rename, remove, live
+/// status and server-wide resources. Registration itself is `ClusterRegistration`.
+struct ClusterService: Sendable {
+    let store: ClusterStore
+    let connections: ClusterConnections
+    let registration: ClusterRegistration
+    let secrets: SecretsService
+    let pki: PKIService
+    let audit: AuditTrail
+    let logger: Logger
+
+    init(store: ClusterStore, connections: ClusterConnections, secrets: SecretsService, pki: PKIService, audit: AuditTrail, logger: Logger) {
+        self.store = store
+        self.connections = connections
+        self.registration = ClusterRegistration(store: store, connections: connections, secrets: secrets, pki: pki, audit: audit, logger: logger)
+        self.secrets = secrets
+        self.pki = pki
+        self.audit = audit
+        self.logger = logger
+    }
+
+    var settings: ClusterSettings { self.connections.settings }
+
+    func list(visibleTo caller: Identity) async throws -> [Cluster] {
+        try await self.store.list(visibleTo: caller)
+    }
+
+    /// The cluster if the caller may see it; 404 otherwise.
+    func get(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
+        try await self.store.get(id, visibleTo: caller)
+    }
+
+    /// The driver for a cluster the caller has already been allowed to see.
+    func driver(for cluster: Cluster) async throws -> ClusterDriver {
+        try await self.connections.driver(for: cluster)
+    }
+
+    func register(_ request: ClusterRegistration.Request) async throws -> Cluster {
+        try await self.registration.register(request)
+    }
+
+    /// Renames or redescribes a cluster, audited with both versions.
+    func update(_ id: UUID, name: String?, description: String?, by caller: Identity, requestID: String?) async throws -> Cluster {
+        let cluster = try await self.store.get(id, visibleTo: caller)
+        let name = name ?? cluster.name
+        let description = description ?? cluster.description
+        guard ClusterRegistration.validName(name) else {
+            throw APIError(.unprocessableContent, code: "invalid_name", message: "name must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        try ClusterRegistration.checkDescription(description)
+        guard try await !self.store.nameTaken(name, except: cluster.id) else {
+            throw APIError(.conflict, code: "name_taken", message: "a cluster named '\(name)' is already registered")
+        }
+        try await self.audit.record(AuditEvent(
+            action: "cluster.update", category: "clusters", actor: .init(caller), target: .init(type: "cluster", id: cluster.id.uuidString.lowercased(), host: name),
+            requestID: requestID, before: ["name": cluster.name, "description": cluster.description],
+            after: ["name": name, "description": description]), client: self.store.client, logger: self.logger) { connection in
+            try await self.store.update(cluster.id, name: name, description: description, on: connection)
+        }
+        return try await self.store.get(cluster.id, visibleTo: caller)
+    }
+
+    /// Takes the certificate our CA issued out of the server's trust store when the server
+    /// answers, then removes the row and the credentials together; the certificate is revoked
+    /// at our CA afterwards.
+    func remove(_ id: UUID, by caller: Identity, requestID: String?) async throws {
+        let cluster = try await self.store.get(id, visibleTo: caller)
+        let serial = try await self.store.clientSerial(cluster.id)
+        // Only a certificate we issued is ours to take out of the server's trust store; one the
+        // operator brought stays trusted there.
+        var serverCleanup = serial == nil ? "kept: the operator's certificate" : "removed"
+        if serial != nil {
+            do {
+                let driver = try await self.connections.driver(for: cluster)
+                try await driver.with(timeout: self.settings.listTimeout).removeCertificate(fingerprint: cluster.clientFingerprint)
+            } catch ClusterError.server(404, _) {
+                serverCleanup = "already absent"
+            } catch {
+                serverCleanup = "skipped: \(error)"
+            }
+        }
+        let path = try ClusterConnections.secretPath(cluster.id)
+        try await self.audit.record(AuditEvent(
+            action: "cluster.delete", category: "clusters", actor: .init(caller), target: .init(type: "cluster", id: cluster.id.uuidString.lowercased(), host: cluster.name),
+            details: ["name": cluster.name, "endpoint": cluster.endpoint, "server_trust": serverCleanup], requestID: requestID),
+            client: self.store.client, logger: self.logger) { connection in
+            try await self.store.delete(cluster.id, on: connection)
+            try await self.secrets.store.delete(path)
+        }
+        await self.connections.forget(cluster.id)
+        if let serial {
+            do { _ = try await self.pki.ca().revoke(serial: serial) } catch {
+                self.logger.warning("could not revoke a removed cluster's certificate", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Reachability, latency and what the server says about itself; unreachable is an answer
+    /// (`reachable: false`), not an error.
+    func status(_ id: UUID, visibleTo caller: Identity) async throws -> ClusterStatus {
+        let cluster = try await self.store.get(id, visibleTo: caller)
+        let driver = try await self.connections.driver(for: cluster).with(timeout: self.settings.listTimeout)
+        do {
+            let start = ContinuousClock.now
+            let server = try await driver.server()
+            let latency = (ContinuousClock.now - start).milliseconds(places: 2)
+            let clustered = server.environment?.serverClustered ?? false
+            let members = clustered ? try await driver.members() : []
+            return ClusterStatus(clusterID: cluster.id, reachable: true, latencyMs: latency, server: server.environment?.server ?? "lxd",
+                                 serverName: server.environment?.serverName, serverVersion: server.environment?.serverVersion,
+                                 apiExtensions: server.apiExtensions.count, clustered: clustered,
+                                 members: members.map { ClusterMember(name: $0.serverName, url: $0.url, status: $0.status, message: $0.message, roles: $0.roles ?? []) })
+        } catch let error as ClusterError {
+            return ClusterStatus(clusterID: cluster.id, reachable: false, error: error.description)
+        }
+    }
+
+    /// Projects, profiles, networks, storage pools or images (`kind` as the route names it),
+    /// in `project` (`default` when nil) where the kind lives in projects.
+    func resources(_ id: UUID, kind: String, project: String?, visibleTo caller: Identity) async throws -> [ClusterResource] {
+        let cluster = try await self.store.get(id, visibleTo: caller)
+        let project = try LXDNames.project(project)
+        guard let kind = ResourceKind(rawValue: kind) else {
+            throw APIError(.notFound, code: "not_found", message: "clusters have no '\(kind)'; try projects, profiles, networks, storage-pools or images")
+        }
+        return try await self.connections.driver(for: cluster).useProject(project).resources(kind)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The request bodies Orcastra sends, as the LXD/Incus REST API spells them. Optional fields
+/// left nil are omitted, so the server applies its own default.
+extension LXD {
+    /// `POST /1.0/instances`: a new instance from an image on the server.
+    struct InstancesPost: Encodable, Sendable, Equatable {
+        var name: String
+        var type: String
+        var profiles: [String]
+        var config: [String: String]
+        var source: Source
+
+        struct Source: Encodable, Sendable, Equatable {
+            var type = "image"
+            var alias: String?
+            var fingerprint: String?
+        }
+    }
+
+    /// `PUT /1.0/instances/<name>/state`.
+    struct InstanceStatePut: Encodable, Sendable, Equatable {
+        /// start, stop, restart, freeze or unfreeze.
+        var action: String
+        var force: Bool?
+        /// Seconds LXD waits for a clean stop before giving up.
+        var timeout: Int?
+    }
+
+    /// `POST /1.0/instances/<name>/snapshots`.
+    struct SnapshotsPost: Encodable, Sendable, Equatable {
+        var name: String
+        var stateful = false
+    }
+
+    /// `PUT /1.0/instances/<name>` with only `restore`: back to a snapshot.
+    struct InstanceRestore: Encodable, Sendable, Equatable {
+        var restore: String
+    }
+
+    /// `POST /1.0/certificates`: a client certificate presented over TLS joins the trust store
+    /// with a trust token. LXD 5.0 takes the whole token as `password`; servers with the
+    /// `explicit_trust_token` extension (newer LXD, Incus) take it as `trust_token`.
+    struct CertificatesPost: Encodable, Sendable, Equatable {
+        var type = "client"
+        var name: String
+        var password: String?
+        var trustToken: String?
+
+        enum CodingKeys: String, CodingKey { case type, name, password, trustToken = "trust_token" }
+
+        /// The body `token` goes in, for a server with `extensions`.
+        init(name: String, token: String, extensions: [String]) {
+            self.name = name
+            if extensions.contains("explicit_trust_token") { self.trustToken = token } else { self.password = token }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import OrcastraRuntime
+
+/// What callers send to change instances, checked against LXD's rules before anything reaches
+/// a cluster, so that a mistake is answered with the rule it breaks rather than LXD's error.
+enum InstanceRequests {
+    /// `{"name", "image", "project"?, "type"?, "profiles"?, "limits"?: {"cpu", "memory"},
+    /// "user_data"?, "start"?}`; `image` is an alias or a fingerprint on that cluster.
+    struct Create: Decodable, Sendable {
+        var name: String
+        var image: String
+        var project: String?
+        var type: String?
+        var profiles: [String]?
+        var limits: Limits?
+        var userData: String?
+        var start: Bool?
+
+        struct Limits: Decodable, Sendable {
+            var cpu: String?
+            var memory: String?
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, image, project, type, profiles, limits, start
+            case userData = "user_data"
+        }
+    }
+
+    /// `{"action": "start|stop|restart|freeze|unfreeze", "force"?: bool, "timeout"?: seconds}`.
+    struct StateChange: Decodable, Sendable {
+        var action: String
+        var force: Bool?
+        var timeout: Int?
+    }
+
+    /// The create request as LXD's body.
+    static func validated(_ body: Create) throws -> LXD.InstancesPost {
+        let name = try LXDNames.instance(body.name)
+        let type = body.type ?? "container"
+        guard ["container", "virtual-machine"].contains(type) else {
+            throw APIError(.unprocessableContent, code: "invalid_type", message: "type must be container or virtual-machine")
+        }
+        let image = body.image.trimmingCharacters(in: .whitespaces)
+        guard !image.isEmpty, image.count <= 255, image.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-/:".contains($0)) }) else {
+            throw APIError(.unprocessableContent, code: "invalid_image", message: "image must be an alias or a fingerprint on the cluster")
+        }
+        let isFingerprint = image.count >= 12 && image.count <= 64 && image.allSatisfy(\.isHexDigit)
+        let profiles = body.profiles ?? ["default"]
+        for profile in profiles where !LXDNames.isObjectName(profile) {
+            throw APIError(.unprocessableContent, code: "invalid_profile", message: "'\(profile)' is not a profile name")
+        }
+        var config: [String: String] = [:]
+        if let cpu = body.limits?.cpu, !cpu.isEmpty {
+            guard cpu.wholeMatch(of: /\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*/) != nil else {
+                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.cpu must be a count (2) or CPU ids (0-3,6)")
+            }
+            config["limits.cpu"] = cpu
+        }
+        if let memory = body.limits?.memory, !memory.isEmpty {
+            guard memory.wholeMatch(of: /\d{1,9}(kB|MB|GB|TB|KiB|MiB|GiB|TiB|%)?/) != nil else {
+                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.memory must be a size such as 512MiB or 2GiB, or a percentage")
+            }
+            config["limits.memory"] = memory
+        }
+        if let userData = body.userData, !userData.isEmpty {
+            guard userData.utf8.count <= 64 * 1024 else {
+                throw APIError(.unprocessableContent, code: "invalid_user_data", message: "user_data must be at most 64 KiB")
+            }
+            // LXD 5.0 reads cloud-init data from `user.user-data`; newer servers accept it too.
+            config["user.user-data"] = userData
+        }
+        return LXD.InstancesPost(name: name, type: type, profiles: profiles, config: config,
+                                 source: .init(alias: isFingerprint ? nil : image, fingerprint: isFingerprint ? image : nil))
+    }
+
+    /// The state change as LXD's body: force off and a 30 s clean-stop timeout unless asked.
+    static func validated(_ body: StateChange) throws -> LXD.InstanceStatePut {
+        guard ["start", "stop", "restart", "freeze", "unfreeze"].contains(body.action) else {
+            throw APIError(.unprocessableContent, code: "invalid_action", message: "action must be start, stop, restart, freeze or unfreeze")
+        }
+        if let timeout = body.timeout, !(0...3600).contains(timeout) {
+            throw APIError(.unprocessableContent, code: "invalid_timeout", message: "timeout must be 0 to 3600 seconds")
+        }
+        return LXD.InstanceStatePut(action: body.action, force: body.force ?? false, timeout: body.timeout ?? 30)
+    }
+}

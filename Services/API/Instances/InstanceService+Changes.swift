@@ -1,0 +1,92 @@
+import Foundation
+import OrcastraModels
+import OrcastraRuntime
+
+/// Changes to instances and snapshots. Each is a plan of driver verbs run as a tracked
+/// operation: the first runs now (so what LXD refuses at once is the caller's error), the
+/// rest in the background, and the caller follows the operation (202).
+extension InstanceService {
+    /// Creates (and optionally starts) an instance in `cluster` (one the caller may see).
+    func create(_ body: InstanceRequests.Create, in cluster: Cluster, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let instance = try InstanceRequests.validated(body)
+        let project = try LXDNames.project(body.project)
+        var steps: [OperationTracker.Step] = [{ driver in try await driver.createInstance(instance) }]
+        if body.start ?? false {
+            steps.append { driver in try await driver.updateInstanceState(instance.name, LXD.InstanceStatePut(action: "start")) }
+        }
+        let plan = OperationTracker.Plan(
+            cluster: cluster, action: "instance.create", project: project, instance: instance.name,
+            details: ["image": body.image, "type": instance.type, "profiles": instance.profiles.joined(separator: ","), "start": String(body.start ?? false)],
+            steps: steps)
+        return try await self.tracker.start(plan, driver: try await self.clusters.driver(for: cluster).useProject(project), caller: caller, requestID: requestID)
+    }
+
+    func changeState(_ target: Target, _ body: InstanceRequests.StateChange, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let change = try InstanceRequests.validated(body)
+        let name = target.name
+        return try await self.run(target, action: "instance.\(change.action)", details: ["force": String(change.force ?? false)], by: caller, requestID: requestID,
+                              steps: [{ driver in try await driver.updateInstanceState(name, change) }])
+    }
+
+    /// Refused while running unless `force`, which stops it first.
+    func delete(_ target: Target, force: Bool, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let status = try await target.driver.instanceState(target.name).status
+        let name = target.name
+        var steps: [OperationTracker.Step] = []
+        if status != "Stopped" {
+            guard force else {
+                throw APIError(.conflict, code: "instance_running", message: "instance '\(name)' is \(status); stop it first or delete with force=true")
+            }
+            steps.append { driver in try await driver.updateInstanceState(name, LXD.InstanceStatePut(action: "stop", force: true, timeout: 30)) }
+        }
+        steps.append { driver in try await driver.deleteInstance(name) }
+        return try await self.run(target, action: "instance.delete", details: ["force": String(force), "status_before": status], by: caller, requestID: requestID, steps: steps)
+    }
+
+    func createSnapshot(_ target: Target, named snapshot: String, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let snapshot = try LXDNames.snapshot(snapshot)
+        let name = target.name
+        return try await self.run(target, action: "snapshot.create", snapshot: snapshot, by: caller, requestID: requestID,
+                              steps: [{ driver in try await driver.createSnapshot(of: name, LXD.SnapshotsPost(name: snapshot)) }])
+    }
+
+    func restoreSnapshot(_ target: Target, named snapshot: String, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let snapshot = try LXDNames.snapshot(snapshot)
+        let name = target.name
+        return try await self.run(target, action: "snapshot.restore", snapshot: snapshot, by: caller, requestID: requestID,
+                              steps: [{ driver in try await driver.restoreSnapshot(snapshot, of: name) }])
+    }
+
+    func deleteSnapshot(_ target: Target, named snapshot: String, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let snapshot = try LXDNames.snapshot(snapshot)
+        let name = target.name
+        return try await self.run(target, action: "snapshot.delete", snapshot: snapshot, by: caller, requestID: requestID,
+                              steps: [{ driver in try await driver.deleteSnapshot(snapshot, of: name) }])
+    }
+
+    /// A change's state for whoever started it, the cluster's owner and admins (404 for anyone
+    /// else). While it runs, the progress is read live from the cluster (LXD reports
+    /// percentages for downloads and unpacking); a cluster slow to say is not waited for.
+    func operation(_ id: UUID, caller: Identity) async throws -> OperationInfo {
+        let notFound = APIError(.notFound, code: "not_found", message: "no operation \(id.uuidString.lowercased())")
+        guard let (info, createdBy, lxdOperation) = try await self.tracker.row(id) else { throw notFound }
+        let cluster = try? await self.clusters.get(info.clusterID, visibleTo: caller)
+        guard caller.role == .admin || createdBy == caller.id || cluster != nil else { throw notFound }
+        guard info.status == .running, let lxdOperation, let cluster else { return info }
+        var live = info
+        if let driver = try? await self.clusters.driver(for: cluster).with(timeout: .seconds(2)),
+           let operation = try? await driver.operation(lxdOperation), let progress = operation.progress {
+            live.progress = progress.percent
+            live.stage = progress.stage
+        }
+        return live
+    }
+
+    /// Starts the plan `steps` make for one instance (or one of its snapshots).
+    private func run(_ target: Target, action: String, snapshot: String? = nil, details: [String: String] = [:], by caller: Identity,
+                     requestID: String?, steps: [OperationTracker.Step]) async throws -> OperationInfo {
+        let plan = OperationTracker.Plan(cluster: target.cluster, action: action, project: target.project, instance: target.name,
+                                         snapshot: snapshot, details: details, steps: steps)
+        return try await self.tracker.start(plan, driver: target.driver, caller: caller, requestID: requestID)
+    }
+}
