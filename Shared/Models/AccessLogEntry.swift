@@ -1,4 +1,4 @@
-/// One `log_type: "access"` line, field for field as SPEC §6 and the
+/// One `log_type: "access"` line, field for field as Services/README.md (Logs) and the
 /// `orcastra-access-template` index template name them.
 ///
 /// Kept in the models library so that the log shipper's expectations and any tool that reads

@@ -1,7 +1,7 @@
 /// Who performed an audited action.
 ///
 /// Every field is written, `null` or empty when unknown, so that each audit line carries the
-/// full SPEC §6 `actor` object and the index mapping never guesses a type from absence.
+/// full `actor` object of the audit line and the index mapping never guesses a type from absence.
 public struct AuditActor: Codable, Sendable, Equatable {
     /// What kind of principal acted.
     public enum Kind: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-/// One `log_type: "audit"` line, field for field as SPEC §6 names them.
+/// One `log_type: "audit"` line, field for field as Services/README.md (Logs) names them.
 ///
 /// Fluent Bit de-duplicates audit lines by `event_id`, so a line written twice (a retry, a
 /// replayed buffer) is stored once. The same value, with the microsecond `@timestamp`, is the

@@ -204,7 +204,7 @@ public struct OperationInfo: Codable, Sendable, Equatable {
 
     private enum AliasKeys: String, CodingKey { case operationID = "operation_id" }
 
-    /// Every field, nulls included, and `operation_id` beside `id`: the name DESIGN's 202
+    /// Every field, nulls included, and `operation_id` beside `id`: the name the API's 202
     /// answers use for the id to follow.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -1,4 +1,4 @@
-/// The three tiers of SPEC §3, ordered by how much they may do.
+/// The three roles (Services/README.md, Roles), ordered by how much they may do.
 public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     case tenant
     case partner
@@ -17,7 +17,7 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 
-    /// The group names SPEC §3 lists for each role, compared without regard to case.
+    /// The group names that grant each role, compared without regard to case.
     static let aliases: [String: Role] = [
         "role_admin": .admin, "orcastra-admins": .admin, "admin": .admin,
         "role_partner": .partner, "orcastra-partners": .partner, "partner": .partner,

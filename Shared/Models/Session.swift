@@ -67,7 +67,7 @@ public struct LoginFailureReport: Codable, Sendable, Equatable {
     }
 }
 
-/// `{"items": [...], "next_cursor": ...}`, the list shape of DESIGN §5a.
+/// `{"items": [...], "next_cursor": ...}`, the API's list shape (Services/README.md, API conventions).
 public struct ListPage<Item: Codable & Sendable>: Codable, Sendable {
     public var items: [Item]
     public var nextCursor: String?

@@ -21,7 +21,7 @@ struct AuditTrailTests {
         requestID: "req-1", durationMs: 12.5, before: ["state": "none"], after: ["state": "active"]
     )
 
-    @Test("a record writes one row and exactly one JSON line carrying every SPEC §6 field with its type")
+    @Test("a record writes one row and exactly one JSON line carrying every audit field with its type")
     func lineShape() async throws {
         try await AuditFixture.with { f throws in
             let record = try await f.trail.record(Self.fullEvent, client: f.client, logger: f.logger)

@@ -9,9 +9,9 @@ import Testing
 
 @testable import OrcastraAPI
 
-/// SECURITY-CHECKLIST 19 against real Redis: 429 with Retry-After per address and per subnet,
+/// Security rule 19 (Services/README.md) against real Redis: 429 with Retry-After per address and per subnet,
 /// every counter with a TTL, health never limited.
-@Suite("Rate limits (checklist 19)")
+@Suite("Rate limits (security rule 19)")
 struct RateLimitTests {
     /// An API trusting loopback as its proxy, so tests can speak for any client address.
     static func run(requests: Int, subnetRequests: Int, _ body: @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
@@ -73,7 +73,7 @@ struct RateLimitTests {
         }
     }
 
-    @Test("RATE_LIMIT_* are read with SPEC §7's defaults; RATE_LIMIT_ENABLED=false turns it off")
+    @Test("RATE_LIMIT_* default to 100 per address, 300 per subnet, 60 s; RATE_LIMIT_ENABLED=false turns it off")
     func configuration() throws {
         let base = APIConfigTests.withKey
         let defaults = try #require(try APIConfig(settings: .testing(base)).rateLimit)

@@ -7,7 +7,7 @@ import Synchronization
 import _CryptoExtras
 
 /// An OpenID provider reduced to what the API reads (discovery and JWKS) plus a signer that
-/// can make any token, well-formed or hostile, for the checklist's API tests.
+/// can make any token, well-formed or hostile, for the tests of security rules 11–16.
 ///
 /// Its URLs follow Authentik's layout (`/application/o/<slug>/…`, issuer with a trailing
 /// slash). It counts JWKS fetches, can answer them with any status, and can rotate its key.

@@ -8,8 +8,8 @@ import _CryptoExtras
 
 @testable import OrcastraAPI
 
-/// SECURITY-CHECKLIST "API" 11–16, each against the real API router and a live test issuer.
-@Suite("API token verification (checklist 11–16)")
+/// Security rules 11–16 (Services/README.md), each against the real API router and a live test issuer.
+@Suite("API token verification (security rules 11–16)")
 struct TokenVerificationTests {
     @Test("a well-formed RS256 token → 200 /me with the token's identity, upserted in PostgreSQL")
     func acceptsValidToken() async throws {

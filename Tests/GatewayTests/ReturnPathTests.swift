@@ -2,10 +2,10 @@ import Testing
 
 @testable import OrcastraGateway
 
-/// SECURITY-CHECKLIST 5: only same-site relative paths survive as a return-to; the open-redirect
+/// Security rule 5 (Services/README.md): only same-site relative paths survive as a return-to; the open-redirect
 /// class oauth2-proxy keeps as test data (protocol-relative, backslashes, schemes, encoded
 /// whitespace and control characters) becomes "/".
-@Suite("Return paths (checklist 5)")
+@Suite("Return paths (security rule 5)")
 struct ReturnPathTests {
     @Test("same-site paths are kept", arguments: ["/", "/account", "/account?tab=keys", "/a/b-c%2Fd", "/instances/x:1"])
     func kept(path: String) {

@@ -8,9 +8,9 @@ import Testing
 @testable import OrcastraAPI
 @testable import OrcastraGateway
 
-/// SECURITY-CHECKLIST "Gateway" 1–9 through the real devidp, API and gateway, with a scripted
+/// Security rules 1–9 (Services/README.md) through the real devidp, API and gateway, with a scripted
 /// browser that fills the provider's form.
-@Suite("Gateway sign-in (checklist 1–9)")
+@Suite("Gateway sign-in (security rules 1–9)")
 struct SignInTests {
     @Test("1, 4, 6: login sets a signed short-lived state cookie; only S256 hashes go to the provider; the session cookie is an HttpOnly SameSite=Lax opaque id")
     func fullSignIn() async throws {

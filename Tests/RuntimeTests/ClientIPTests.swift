@@ -1,7 +1,7 @@
 import OrcastraRuntime
 import Testing
 
-@Suite("Client address resolution (checklist 10 and 18)")
+@Suite("Client address resolution (security rules 10 and 18)")
 struct ClientIPTests {
     let policy = ClientIPPolicy(trustedProxies: [CIDR("10.0.0.0/8")!, CIDR("127.0.0.1")!])
 

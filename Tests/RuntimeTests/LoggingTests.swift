@@ -44,7 +44,7 @@ struct LoggingTests {
         #expect(!sink.lines[0].hasPrefix("{"))
     }
 
-    @Test("an access line carries every SPEC §6 field with its type")
+    @Test("an access line carries every access field with its type")
     func accessLine() async throws {
         let sink = LogSink(.memory)
         let router = Router<AppRequestContext>.standard(config: Self.config, sink: sink)

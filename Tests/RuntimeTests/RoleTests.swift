@@ -1,10 +1,10 @@
 import OrcastraModels
 import Testing
 
-/// SPEC §3 role resolution (checklist 17): aliases, any `role_*`, highest wins, none → Tenant.
+/// Security rule 17 (Services/README.md): aliases, any `role_*`, highest wins, none → Tenant.
 @Suite("Roles from groups")
 struct RoleTests {
-    @Test("each alias of SPEC §3 grants its role", arguments: [
+    @Test("each group alias grants its role", arguments: [
         ("role_admin", Role.admin), ("orcastra-admins", .admin), ("admin", .admin),
         ("role_partner", .partner), ("orcastra-partners", .partner), ("partner", .partner),
         ("role_tenant", .tenant), ("orcastra-tenants", .tenant), ("tenant", .tenant),

@@ -4,7 +4,7 @@ import OrcastraModels
 import OrcastraRuntime
 import PostgresNIO
 
-/// THE one way to record an audit event (DESIGN §4): appends the hash-chained row inside the
+/// THE one way to record an audit event: appends the hash-chained row inside the
 /// transaction that makes the audited change, and writes the `log_type: "audit"` line once that
 /// transaction has committed.
 ///

@@ -1,6 +1,6 @@
 import OrcastraRuntime
 
-/// How the API authenticates callers (SPEC §3, §8).
+/// How the API authenticates callers (Services/README.md, security rules 11–16).
 ///
 /// `AUTH_ENABLED=false` is accepted only together with `ALLOW_INSECURE_NO_AUTH=true`, so that a
 /// typo in production cannot open the API; start-up then logs a critical line every time.

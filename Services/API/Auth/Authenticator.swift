@@ -5,7 +5,7 @@ import Logging
 import OrcastraModels
 import OrcastraRuntime
 
-/// The one place the API decides who is calling (DESIGN §5.7): a bearer JWT from the identity
+/// The one place the API decides who is calling: a bearer JWT from the identity
 /// provider, or an `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
 ///
 /// Every failure is a 401 with the same message, so a caller learns nothing about why; the why

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import OrcastraRuntime
 
-/// SPEC §7 limits: `RATE_LIMIT_REQUESTS` per client address and `RATE_LIMIT_SUBNET_REQUESTS`
+/// The API's rate limits: `RATE_LIMIT_REQUESTS` per client address and `RATE_LIMIT_SUBNET_REQUESTS`
 /// per subnet (/24 for IPv4, /64 for IPv6) in each `RATE_LIMIT_WINDOW_SECONDS`.
 struct RateLimitSettings: Sendable {
     var requests: Int
@@ -31,7 +31,7 @@ struct RateLimitSettings: Sendable {
 }
 
 /// Counts requests per client address and per subnet in Redis and answers 429 with
-/// `Retry-After` once either count passes its limit (SECURITY-CHECKLIST 19).
+/// `Retry-After` once either count passes its limit (Services/README.md, security rule 19).
 ///
 /// Both counters are bumped by one Lua script, so INCR and the expiry are atomic and every key
 /// has a TTL (a crash between the two can never leave a counter that never expires). The

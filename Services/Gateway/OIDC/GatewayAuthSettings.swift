@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import OrcastraRuntime
 
-/// How the gateway signs people in (SPEC §3, §8): the OpenID provider, the client it is
+/// How the gateway signs people in (README.md, Configuration): the OpenID provider, the client it is
 /// registered as, and the secret every cookie and session body is protected with.
 struct GatewayAuthSettings: Sendable {
     /// `AUTHENTIK_ISSUER`, with its trailing slash, compared exactly.

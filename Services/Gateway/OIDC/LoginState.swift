@@ -3,7 +3,7 @@ import Foundation
 import OrcastraRuntime
 
 /// What the gateway must remember between sending a browser to the provider and its return:
-/// `state`, `nonce`, the PKCE verifier and where to go afterwards (SECURITY-CHECKLIST 1–5).
+/// `state`, `nonce`, the PKCE verifier and where to go afterwards (Services/README.md, security rules 1–5).
 ///
 /// Held in a short-lived cookie, HMAC-signed so it cannot be forged or edited; only the
 /// state, the nonce and the verifier's S256 hash ever go to the provider.
@@ -54,7 +54,7 @@ struct LoginState: Codable, Sendable, Equatable {
 
 /// Where a browser may be sent after signing in: a path on this site and nothing else.
 ///
-/// SECURITY-CHECKLIST 5: only relative paths that start with one `/`; no `//` or `/\`
+/// Security rule 5 (Services/README.md): only relative paths that start with one `/`; no `//` or `/\`
 /// (protocol-relative), no scheme, no control characters or whitespace (raw or percent-encoded),
 /// no backslashes anywhere. Anything else becomes `/`.
 enum ReturnPath {

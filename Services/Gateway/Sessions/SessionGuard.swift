@@ -7,7 +7,7 @@ import OrcastraRuntime
 /// Finds the signed-in session of a request, keeping it usable: refused once the API has
 /// flagged it ended, and refreshed before its access token expires.
 ///
-/// Concurrent requests of one session refresh once (SECURITY-CHECKLIST 7): the first takes a
+/// Concurrent requests of one session refresh once (Services/README.md, security rule 7): the first takes a
 /// Redis lock and refreshes, the others wait for the new tokens to appear. `invalid_grant`
 /// ends the session.
 struct SessionGuard: Sendable {

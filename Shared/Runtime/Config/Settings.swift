@@ -1,7 +1,7 @@
 import Foundation
 import Configuration
 
-/// Typed, validated access to the environment variables of SPEC §8.
+/// Typed, validated access to the environment variables (README.md, Configuration).
 ///
 /// swift-configuration finds the raw strings (process environment first, then `.env`);
 /// parsing happens here so that a malformed value is an error naming the variable instead of

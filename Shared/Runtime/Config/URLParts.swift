@@ -2,7 +2,7 @@
 /// URLs of our configuration.
 ///
 /// Foundation's URL accepts too much (and differs between platforms) to give precise error
-/// messages; this one knows exactly the forms SPEC §8 allows.
+/// messages; this one knows exactly the forms our configuration's URLs may take.
 struct URLParts: Equatable {
     var scheme: String
     var user: String?

@@ -6,7 +6,7 @@ import OrcastraModels
 import Synchronization
 
 /// Writes one `log_type: "access"` line per request, after the response body has been sent,
-/// with the SPEC §6 access fields; echoes the request id in `X-Request-ID`.
+/// with the access fields of Services/README.md (Logs); echoes the request id in `X-Request-ID`.
 ///
 /// It must be the outermost middleware so that it sees the final status (errors already
 /// turned into responses) and the real number of bytes written, streamed bodies included.

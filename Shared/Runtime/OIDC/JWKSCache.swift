@@ -5,7 +5,7 @@ import NIOCore
 
 /// The provider's signing keys, fetched through discovery and kept between requests.
 ///
-/// What no common library does and RFC 8725 / the checklist ask for:
+/// What no common library does and RFC 8725 / security rules 12–14 (Services/README.md) ask for:
 /// - an unknown `kid` triggers at most one fetch per `refetchCooldown`, so a flood of made-up
 ///   key ids cannot flood the provider, and concurrent fetches are merged into one;
 /// - when the provider is down or answers 5xx, the keys we have keep verifying until

@@ -1,7 +1,7 @@
 import Foundation
 import JWTKit
 
-/// Checks a bearer JWT the way SECURITY-CHECKLIST "API" items 11–16 ask, in this order:
+/// Checks a bearer JWT the way security rules 11–16 (Services/README.md) ask, in this order:
 /// size, header (`alg` pinned by configuration, `kid` required), key (from `JWKSCache`, whose
 /// algorithm must equal the header's), signature (jwt-kit), then `iss` exactly, `aud`, `exp`
 /// and `nbf` with leeway, `sub`. Header-embedded `jwk`, `jku` and `x5u` are never read.
