@@ -167,8 +167,11 @@ struct ProxyTests {
                     #expect(seen["session"]?.string == "")
                     #expect(seen["cookie"]?.string == "")
                 }
-                // Every other API path still needs a session.
+                // Every other API path, and every other method on this one, still needs a session.
                 try await client.execute(uri: "/api/v1/healthz", method: .get) { response async throws in
+                    #expect(response.status == .unauthorized)
+                }
+                try await client.execute(uri: "/api/v1/health", method: .post) { response async throws in
                     #expect(response.status == .unauthorized)
                 }
             }

@@ -7,12 +7,16 @@ import Testing
 /// one way, and nothing points at documents that are not in the repository.
 @Suite("Architecture (read from the sources)")
 struct ArchitectureTests {
-    @Test("no LXD REST path outside Services/API/Clusters/Driver")
+    @Test("no LXD REST path, and no raw driver call, outside Services/API/Clusters/Driver")
     func lxdPathsOnlyInTheDriver() throws {
         let driver = "Services/API/Clusters/Driver/"
         let offenders = try SourceTree.swiftFiles(under: "Services").filter { !$0.path.hasPrefix(driver) }
-            .flatMap { file in file.lines.enumerated().filter { $0.element.contains("\"/1.0") }.map { "\(file.path):\($0.offset + 1)" } }
-        #expect(offenders.isEmpty, "LXD paths outside the driver: \(offenders)")
+            .flatMap { file in
+                file.lines.enumerated()
+                    .filter { $0.element.contains("\"/1.0") || $0.element.contains(/\.send\(\.(GET|POST|PUT|PATCH|DELETE)\b/) }
+                    .map { "\(file.path):\($0.offset + 1)" }
+            }
+        #expect(offenders.isEmpty, "LXD calls outside the driver's verbs: \(offenders)")
         // The check itself must see the driver's paths, or it proves nothing.
         #expect(try SourceTree.swiftFiles(under: driver).contains { $0.text.contains("\"/1.0/instances") })
     }

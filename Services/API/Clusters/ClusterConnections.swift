@@ -21,8 +21,8 @@ actor ClusterConnections {
         try SecretPath("clusters/\(id.uuidString.lowercased())")
     }
 
-    /// The driver for `cluster`; a 503 when the secret store cannot be read, a 500 when the
-    /// cluster's credentials are missing.
+    /// The driver for `cluster`. The secret store's failures answer for themselves (503 when
+    /// Vault is sealed or unreachable); missing credentials are a 500.
     func driver(for cluster: Cluster) async throws -> ClusterDriver {
         if let driver = self.drivers[cluster.id], driver.endpoint == cluster.endpoint { return driver }
         let path = try Self.secretPath(cluster.id)

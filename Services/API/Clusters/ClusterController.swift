@@ -109,10 +109,9 @@ struct ClusterController {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Cluster {
         let caller = try context.requireIdentity()
-        let id = try context.parameters.uuid("id")
-        _ = try await self.clusters.get(id, visibleTo: caller)
+        let cluster = try await self.clusters.get(try context.parameters.uuid("id"), visibleTo: caller)
         let body = try await request.decode(as: UpdateRequest.self, context: context)
-        return try await self.clusters.update(id, name: body.name, description: body.description, by: caller, requestID: context.state.requestID)
+        return try await self.clusters.update(cluster, name: body.name, description: body.description, by: caller, requestID: context.state.requestID)
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

@@ -45,9 +45,8 @@ struct ClusterService: Sendable {
         try await self.registration.register(request)
     }
 
-    /// Renames or redescribes a cluster, audited with both versions.
-    func update(_ id: UUID, name: String?, description: String?, by caller: Identity, requestID: String?) async throws -> Cluster {
-        let cluster = try await self.store.get(id, visibleTo: caller)
+    /// Renames or redescribes `cluster` (one the caller may see), audited with both versions.
+    func update(_ cluster: Cluster, name: String?, description: String?, by caller: Identity, requestID: String?) async throws -> Cluster {
         let name = name ?? cluster.name
         let description = description ?? cluster.description
         guard ClusterRegistration.validName(name) else {
@@ -81,8 +80,10 @@ struct ClusterService: Sendable {
                 try await driver.with(timeout: self.settings.listTimeout).removeCertificate(fingerprint: cluster.clientFingerprint)
             } catch ClusterError.server(404, _) {
                 serverCleanup = "already absent"
-            } catch {
+            } catch let error as ClusterError {
                 serverCleanup = "skipped: \(error)"
+            } catch {
+                serverCleanup = "skipped: \((error as? any APIErrorConvertible)?.apiError.description ?? "\(error)")"
             }
         }
         let path = try ClusterConnections.secretPath(cluster.id)

@@ -39,39 +39,25 @@ struct InstanceController {
         let caller = try context.requireIdentity()
         let cluster = try await self.instances.cluster(try context.parameters.uuid("id"), visibleTo: caller)
         let body = try await request.decode(as: InstanceRequests.Create.self, context: context)
-        return try Self.accepted(try await self.instances.create(body, in: cluster, by: caller, requestID: context.state.requestID))
+        return try InstanceRoute.accepted(try await self.instances.create(body, in: cluster, by: caller, requestID: context.state.requestID))
     }
 
     /// The body is `InstanceRequests.StateChange`.
     @Sendable func changeState(_ request: Request, context: AppRequestContext) async throws -> Response {
         let target = try await self.target(request, context: context)
         let body = try await request.decode(as: InstanceRequests.StateChange.self, context: context)
-        return try Self.accepted(try await self.instances.changeState(target, body, by: try context.requireIdentity(), requestID: context.state.requestID))
+        return try InstanceRoute.accepted(try await self.instances.changeState(target, body, by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 
     /// Refused while running unless `?force=true`, which stops it first.
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let target = try await self.target(request, context: context)
         let force = request.uri.queryParameters.get("force") == "true"
-        return try Self.accepted(try await self.instances.delete(target, force: force, by: try context.requireIdentity(), requestID: context.state.requestID))
+        return try InstanceRoute.accepted(try await self.instances.delete(target, force: force, by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 
     func target(_ request: Request, context: AppRequestContext) async throws -> InstanceService.Target {
-        try await Self.target(request, context: context, in: self.instances)
-    }
-
-    /// The cluster (visible to the caller), project and instance name a per-instance route
-    /// names; the snapshot routes share it.
-    static func target(_ request: Request, context: AppRequestContext, in instances: InstanceService) async throws -> InstanceService.Target {
-        try await instances.target(cluster: try context.parameters.uuid("id"), name: try context.parameters.require("name"),
-                                        project: request.uri.queryParameters.get("project"), caller: try context.requireIdentity())
-    }
-
-    /// 202 with the operation and where to follow it.
-    static func accepted(_ operation: OperationInfo) throws -> Response {
-        var response = try JSONResponse.encode(operation, status: .accepted)
-        response.headers[.location] = "/api/v1/operations/\(operation.id.uuidString.lowercased())"
-        return response
+        try await InstanceRoute.target(request, context: context, in: self.instances)
     }
 }
 

@@ -30,7 +30,7 @@ extension InstanceService {
 
     /// Refused while running unless `force`, which stops it first.
     func delete(_ target: Target, force: Bool, by caller: Identity, requestID: String?) async throws -> OperationInfo {
-        let status = try await target.driver.instanceState(target.name).status
+        let status = try await self.driver(for: target).instanceState(target.name).status
         let name = target.name
         var steps: [OperationTracker.Step] = []
         if status != "Stopped" {
@@ -87,6 +87,6 @@ extension InstanceService {
                      requestID: String?, steps: [OperationTracker.Step]) async throws -> OperationInfo {
         let plan = OperationTracker.Plan(cluster: target.cluster, action: action, project: target.project, instance: target.name,
                                          snapshot: snapshot, details: details, steps: steps)
-        return try await self.tracker.start(plan, driver: target.driver, caller: caller, requestID: requestID)
+        return try await self.tracker.start(plan, driver: try await self.driver(for: target), caller: caller, requestID: requestID)
     }
 }

@@ -12,13 +12,11 @@ struct InstanceService: Sendable {
     let tracker: OperationTracker
     let logger: Logger
 
-    /// One instance a per-instance route names, in a cluster the caller may see, with the
-    /// cluster's driver scoped to the instance's project.
+    /// One instance a per-instance route names, in a cluster the caller may see.
     struct Target: Sendable {
         var cluster: Cluster
         var project: String
         var name: String
-        var driver: ClusterDriver
     }
 
     /// The cluster if the caller may see it; 404 otherwise.
@@ -31,7 +29,13 @@ struct InstanceService: Sendable {
         let cluster = try await self.clusters.get(id, visibleTo: caller)
         let name = try LXDNames.instance(name)
         let project = try LXDNames.project(project)
-        return Target(cluster: cluster, project: project, name: name, driver: try await self.clusters.driver(for: cluster).useProject(project))
+        return Target(cluster: cluster, project: project, name: name)
+    }
+
+    /// The target's cluster, spoken to in the target's project. Read only once the request has
+    /// passed its own checks: it reads the cluster's credentials from the secret store.
+    func driver(for target: Target) async throws -> ClusterDriver {
+        try await self.clusters.driver(for: target.cluster).useProject(target.project)
     }
 
     /// Every visible cluster asked at once, each with its own deadline: a cluster that is down
@@ -98,7 +102,7 @@ struct InstanceService: Sendable {
 
     /// One instance: configuration, devices, live state and snapshots.
     func detail(_ target: Target) async throws -> InstanceDetail {
-        let driver = target.driver
+        let driver = try await self.driver(for: target)
         async let instanceCall = driver.instance(target.name)
         async let stateCall = driver.instanceState(target.name)
         async let snapshotsCall = driver.snapshots(of: target.name)
@@ -118,7 +122,7 @@ struct InstanceService: Sendable {
 
     /// The instance's snapshots, as LXD lists them.
     func snapshots(_ target: Target) async throws -> [SnapshotInfo] {
-        try await target.driver.snapshots(of: target.name).map(Self.snapshot)
+        try await self.driver(for: target).snapshots(of: target.name).map(Self.snapshot)
     }
 
     static func snapshot(_ snapshot: LXD.Snapshot) -> SnapshotInfo {

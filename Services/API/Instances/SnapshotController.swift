@@ -16,7 +16,7 @@ struct SnapshotController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<SnapshotInfo> {
-        ListPage(items: try await self.instances.snapshots(try await InstanceController.target(request, context: context, in: self.instances)))
+        ListPage(items: try await self.instances.snapshots(try await InstanceRoute.target(request, context: context, in: self.instances)))
     }
 
     struct CreateRequest: Decodable {
@@ -24,21 +24,21 @@ struct SnapshotController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let target = try await InstanceController.target(request, context: context, in: self.instances)
+        let target = try await InstanceRoute.target(request, context: context, in: self.instances)
         let body = try await request.decode(as: CreateRequest.self, context: context)
-        return try InstanceController.accepted(try await self.instances.createSnapshot(
+        return try InstanceRoute.accepted(try await self.instances.createSnapshot(
             target, named: body.name, by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 
     @Sendable func restore(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let target = try await InstanceController.target(request, context: context, in: self.instances)
-        return try InstanceController.accepted(try await self.instances.restoreSnapshot(
+        let target = try await InstanceRoute.target(request, context: context, in: self.instances)
+        return try InstanceRoute.accepted(try await self.instances.restoreSnapshot(
             target, named: try context.parameters.require("snapshot"), by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let target = try await InstanceController.target(request, context: context, in: self.instances)
-        return try InstanceController.accepted(try await self.instances.deleteSnapshot(
+        let target = try await InstanceRoute.target(request, context: context, in: self.instances)
+        return try InstanceRoute.accepted(try await self.instances.deleteSnapshot(
             target, named: try context.parameters.require("snapshot"), by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 }

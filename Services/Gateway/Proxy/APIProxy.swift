@@ -37,8 +37,11 @@ struct APIProxy {
         for method in Self.methods {
             router.on("/api/v1/**", method: method, use: self.forward)
         }
-        router.get(RouterPath(stringLiteral: Self.healthPath), use: self.health)
-        router.head(RouterPath(stringLiteral: Self.healthPath), use: self.health)
+        // A fixed path outranks `**` for every method, so the others are routed here too and
+        // keep needing a session, as anywhere under the prefix.
+        for method in Self.methods {
+            router.on(RouterPath(stringLiteral: Self.healthPath), method: method, use: method == .get || method == .head ? self.health : self.forward)
+        }
     }
 
     /// The API's health as it answers it; no session needed, none sent.

@@ -4,7 +4,8 @@ import Logging
 /// Turns every error into the one JSON error shape, and records it for the access log.
 ///
 /// An `APIErrorConvertible` (an `APIError`, or a domain error such as a cluster's or the
-/// secret store's) is answered as it says. `HTTPError` keeps its status and message (Hummingbird's decoders say which field was
+/// secret store's) is answered as it says, and logged at error level when that is a 500.
+/// `HTTPError` keeps its status and message (Hummingbird's decoders say which field was
 /// malformed); errors we did not mean to answer become 500 "internal_error" and are logged
 /// with the request id, never sent.
 public struct ErrorMiddleware: RouterMiddleware {
@@ -19,7 +20,7 @@ public struct ErrorMiddleware: RouterMiddleware {
         } catch let error as any APIErrorConvertible {
             apiError = error.apiError
             if apiError.status == .internalServerError {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+                context.logger.error("request failed", metadata: ["code": "\(apiError.code)", "error": "\(String(reflecting: error))"])
             }
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(error.status, request: request)
