@@ -7,11 +7,11 @@ public struct APIKeyInfo: Codable, Sendable, Equatable {
     /// `orc_` and 8 hex digits: the start of the key, enough to recognise it.
     public var prefix: String
     public var ownerID: UUID
-    public var ownerName: String?
+    @NullWhenNil public var ownerName: String?
     public var createdAt: Date
-    public var lastUsedAt: Date?
-    public var expiresAt: Date?
-    public var revokedAt: Date?
+    @NullWhenNil public var lastUsedAt: Date?
+    @NullWhenNil public var expiresAt: Date?
+    @NullWhenNil public var revokedAt: Date?
 
     public init(id: UUID, name: String, prefix: String, ownerID: UUID, ownerName: String?, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?) {
         self.id = id
@@ -29,19 +29,6 @@ public struct APIKeyInfo: Codable, Sendable, Equatable {
         case id, name, prefix
         case ownerID = "owner_id", ownerName = "owner_name", createdAt = "created_at", lastUsedAt = "last_used_at"
         case expiresAt = "expires_at", revokedAt = "revoked_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.id, forKey: .id)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.prefix, forKey: .prefix)
-        try c.encode(self.ownerID, forKey: .ownerID)
-        try c.encode(self.ownerName, forKey: .ownerName)
-        try c.encode(self.createdAt, forKey: .createdAt)
-        try c.encode(self.lastUsedAt, forKey: .lastUsedAt)
-        try c.encode(self.expiresAt, forKey: .expiresAt)
-        try c.encode(self.revokedAt, forKey: .revokedAt)
     }
 }
 

@@ -11,14 +11,14 @@ public struct AccessLogEntry: Codable, Sendable, Equatable {
     public var version: String
     public var method: String
     public var path: String
-    public var queryParams: String?
+    @NullWhenNil public var queryParams: String?
     public var statusCode: Int
     public var latencyMs: Double
     public var requestSize: Int
     public var responseSize: Int
     public var user: AccessLogUser
     public var client: AccessLogClient
-    public var error: String?
+    @NullWhenNil public var error: String?
     public var host: LogHost
 
     public init(
@@ -55,36 +55,14 @@ public struct AccessLogEntry: Codable, Sendable, Equatable {
         case responseSize = "response_size"
         case user, client, error, host
     }
-
-    /// Every optional field is written as `null` rather than left out, so each line carries every
-    /// field of the index template and its mapping never guesses a type from absence.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.timestamp, forKey: .timestamp)
-        try c.encode(self.logType, forKey: .logType)
-        try c.encode(self.requestID, forKey: .requestID)
-        try c.encode(self.service, forKey: .service)
-        try c.encode(self.version, forKey: .version)
-        try c.encode(self.method, forKey: .method)
-        try c.encode(self.path, forKey: .path)
-        try c.encode(self.queryParams, forKey: .queryParams)
-        try c.encode(self.statusCode, forKey: .statusCode)
-        try c.encode(self.latencyMs, forKey: .latencyMs)
-        try c.encode(self.requestSize, forKey: .requestSize)
-        try c.encode(self.responseSize, forKey: .responseSize)
-        try c.encode(self.user, forKey: .user)
-        try c.encode(self.client, forKey: .client)
-        try c.encode(self.error, forKey: .error)
-        try c.encode(self.host, forKey: .host)
-    }
 }
 
 /// Who made the request, as far as the service knows it when the response leaves.
 public struct AccessLogUser: Codable, Sendable, Equatable {
-    public var id: String?
+    @NullWhenNil public var id: String?
     /// `anonymous`, `user` (signed in), `api_key` or `service`.
     public var type: String
-    public var role: String?
+    @NullWhenNil public var role: String?
     public var groups: [String]
     public var organizations: [String]
 
@@ -96,28 +74,19 @@ public struct AccessLogUser: Codable, Sendable, Equatable {
         self.organizations = organizations
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.id, forKey: .id)
-        try c.encode(self.type, forKey: .type)
-        try c.encode(self.role, forKey: .role)
-        try c.encode(self.groups, forKey: .groups)
-        try c.encode(self.organizations, forKey: .organizations)
-    }
-
     enum CodingKeys: String, CodingKey { case id, type, role, groups, organizations }
 }
 
 /// Where the request came from: the resolved client address and how it was resolved.
 public struct AccessLogClient: Codable, Sendable, Equatable {
-    public var ip: String?
+    @NullWhenNil public var ip: String?
     /// The direct peer when it was a trusted proxy whose forwarding header was used.
-    public var proxyIP: String?
+    @NullWhenNil public var proxyIP: String?
     /// `peer`, or the name of the forwarding header the address was read from.
     public var ipSource: String
     public var proxyTrusted: Bool
-    public var userAgent: String?
-    public var origin: String?
+    @NullWhenNil public var userAgent: String?
+    @NullWhenNil public var origin: String?
 
     public init(ip: String?, proxyIP: String?, ipSource: String, proxyTrusted: Bool, userAgent: String?, origin: String?) {
         self.ip = ip
@@ -136,22 +105,12 @@ public struct AccessLogClient: Codable, Sendable, Equatable {
         case userAgent = "user_agent"
         case origin
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.ip, forKey: .ip)
-        try c.encode(self.proxyIP, forKey: .proxyIP)
-        try c.encode(self.ipSource, forKey: .ipSource)
-        try c.encode(self.proxyTrusted, forKey: .proxyTrusted)
-        try c.encode(self.userAgent, forKey: .userAgent)
-        try c.encode(self.origin, forKey: .origin)
-    }
 }
 
 /// The machine that wrote the line; `container_id` is set when running in a container.
 public struct LogHost: Codable, Sendable, Equatable {
     public var name: String
-    public var containerID: String?
+    @NullWhenNil public var containerID: String?
 
     public init(name: String, containerID: String?) {
         self.name = name
@@ -161,11 +120,5 @@ public struct LogHost: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name
         case containerID = "container_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.containerID, forKey: .containerID)
     }
 }

@@ -11,10 +11,10 @@ public struct AuditActor: Codable, Sendable, Equatable {
         case anonymous
     }
 
-    public var userID: String?
+    @NullWhenNil public var userID: String?
     public var userType: Kind
-    public var role: String?
-    public var sessionID: String?
+    @NullWhenNil public var role: String?
+    @NullWhenNil public var sessionID: String?
     public var groups: [String]
     public var organizations: [String]
 
@@ -42,16 +42,6 @@ public struct AuditActor: Codable, Sendable, Equatable {
         case sessionID = "session_id"
         case groups, organizations
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.userID, forKey: .userID)
-        try c.encode(self.userType, forKey: .userType)
-        try c.encode(self.role, forKey: .role)
-        try c.encode(self.sessionID, forKey: .sessionID)
-        try c.encode(self.groups, forKey: .groups)
-        try c.encode(self.organizations, forKey: .organizations)
-    }
 }
 
 /// What an audited action was done to: a kind of object, its id, and where it lives.
@@ -60,12 +50,12 @@ public struct AuditActor: Codable, Sendable, Equatable {
 /// still written whole, with nulls, for the same reason as `AuditActor`.
 public struct AuditTarget: Codable, Sendable, Equatable {
     /// `user`, `api_key`, `secret`, `certificate`, `instance`, `setting`, …
-    public var type: String?
-    public var id: String?
+    @NullWhenNil public var type: String?
+    @NullWhenNil public var id: String?
     /// The cluster member or host the object lives on, for LXD/Incus objects.
-    public var host: String?
+    @NullWhenNil public var host: String?
     /// The LXD/Incus project, for objects that live in one.
-    public var project: String?
+    @NullWhenNil public var project: String?
 
     public init(type: String? = nil, id: String? = nil, host: String? = nil, project: String? = nil) {
         self.type = type
@@ -75,12 +65,4 @@ public struct AuditTarget: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case type, id, host, project }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.type, forKey: .type)
-        try c.encode(self.id, forKey: .id)
-        try c.encode(self.host, forKey: .host)
-        try c.encode(self.project, forKey: .project)
-    }
 }

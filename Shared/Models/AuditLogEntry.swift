@@ -9,7 +9,7 @@ public struct AuditLogEntry: Codable, Sendable, Equatable {
     public var logType: String = "audit"
     /// A lowercase UUID, unique per event.
     public var eventID: String
-    public var requestID: String?
+    @NullWhenNil public var requestID: String?
     public var service: String
     public var version: String
     public var action: String
@@ -18,8 +18,8 @@ public struct AuditLogEntry: Codable, Sendable, Equatable {
     public var actor: AuditActor
     public var target: AuditTarget
     public var result: AuditResult
-    public var errorCode: String?
-    public var errorMessage: String?
+    @NullWhenNil public var errorCode: String?
+    @NullWhenNil public var errorMessage: String?
     /// Never secrets; see `AuditEvent.details`.
     public var details: [String: String]
     public var metadata: AuditMetadata
@@ -59,35 +59,13 @@ public struct AuditLogEntry: Codable, Sendable, Equatable {
         case errorMessage = "error_message"
         case details, metadata, host
     }
-
-    /// Optional fields are written as `null` rather than left out, as in `AccessLogEntry`.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.timestamp, forKey: .timestamp)
-        try c.encode(self.logType, forKey: .logType)
-        try c.encode(self.eventID, forKey: .eventID)
-        try c.encode(self.requestID, forKey: .requestID)
-        try c.encode(self.service, forKey: .service)
-        try c.encode(self.version, forKey: .version)
-        try c.encode(self.action, forKey: .action)
-        try c.encode(self.category, forKey: .category)
-        try c.encode(self.severity, forKey: .severity)
-        try c.encode(self.actor, forKey: .actor)
-        try c.encode(self.target, forKey: .target)
-        try c.encode(self.result, forKey: .result)
-        try c.encode(self.errorCode, forKey: .errorCode)
-        try c.encode(self.errorMessage, forKey: .errorMessage)
-        try c.encode(self.details, forKey: .details)
-        try c.encode(self.metadata, forKey: .metadata)
-        try c.encode(self.host, forKey: .host)
-    }
 }
 
 /// How long the action took and, for changes, the object before and after; never secrets.
 public struct AuditMetadata: Codable, Sendable, Equatable {
-    public var durationMs: Double?
-    public var before: [String: String]?
-    public var after: [String: String]?
+    @NullWhenNil public var durationMs: Double?
+    @NullWhenNil public var before: [String: String]?
+    @NullWhenNil public var after: [String: String]?
 
     public init(durationMs: Double? = nil, before: [String: String]? = nil, after: [String: String]? = nil) {
         self.durationMs = durationMs
@@ -98,12 +76,5 @@ public struct AuditMetadata: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case durationMs = "duration_ms"
         case before, after
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.durationMs, forKey: .durationMs)
-        try c.encode(self.before, forKey: .before)
-        try c.encode(self.after, forKey: .after)
     }
 }

@@ -12,11 +12,11 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     public var actor: AuditActor
     public var target: AuditTarget
     public var result: AuditResult
-    public var errorCode: String?
-    public var errorMessage: String?
+    @NullWhenNil public var errorCode: String?
+    @NullWhenNil public var errorMessage: String?
     /// Never secrets; see `AuditEvent.details`.
     public var details: [String: String]
-    public var requestID: String?
+    @NullWhenNil public var requestID: String?
 
     public init(
         seq: Int, eventID: String, recordedAt: String, action: String, category: String, severity: AuditSeverity,
@@ -48,31 +48,13 @@ public struct AuditRecord: Codable, Sendable, Equatable {
         case details
         case requestID = "request_id"
     }
-
-    /// Nulls written, not omitted, so that every item has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.seq, forKey: .seq)
-        try c.encode(self.eventID, forKey: .eventID)
-        try c.encode(self.recordedAt, forKey: .recordedAt)
-        try c.encode(self.action, forKey: .action)
-        try c.encode(self.category, forKey: .category)
-        try c.encode(self.severity, forKey: .severity)
-        try c.encode(self.actor, forKey: .actor)
-        try c.encode(self.target, forKey: .target)
-        try c.encode(self.result, forKey: .result)
-        try c.encode(self.errorCode, forKey: .errorCode)
-        try c.encode(self.errorMessage, forKey: .errorMessage)
-        try c.encode(self.details, forKey: .details)
-        try c.encode(self.requestID, forKey: .requestID)
-    }
 }
 
 /// One page of the audit log, newest first; `next_cursor` fetches the older events after it.
 public struct AuditRecordPage: Codable, Sendable, Equatable {
     public var items: [AuditRecord]
     /// Opaque; pass it back as `cursor`. `null` on the last page.
-    public var nextCursor: String?
+    @NullWhenNil public var nextCursor: String?
 
     public init(items: [AuditRecord], nextCursor: String?) {
         self.items = items
@@ -82,11 +64,5 @@ public struct AuditRecordPage: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case items
         case nextCursor = "next_cursor"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.items, forKey: .items)
-        try c.encode(self.nextCursor, forKey: .nextCursor)
     }
 }

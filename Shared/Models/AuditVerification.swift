@@ -46,7 +46,7 @@ public struct AuditProblem: Codable, Sendable, Equatable {
     /// the head's sequence number.
     public var seq: Int
     /// The event id of the row concerned, when there is a row to name.
-    public var eventID: String?
+    @NullWhenNil public var eventID: String?
     public var kind: Kind
     public var message: String
 
@@ -61,13 +61,5 @@ public struct AuditProblem: Codable, Sendable, Equatable {
         case seq
         case eventID = "event_id"
         case kind, message
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.seq, forKey: .seq)
-        try c.encode(self.eventID, forKey: .eventID)
-        try c.encode(self.kind, forKey: .kind)
-        try c.encode(self.message, forKey: .message)
     }
 }

@@ -70,7 +70,7 @@ public struct LoginFailureReport: Codable, Sendable, Equatable {
 /// `{"items": [...], "next_cursor": ...}`, the API's list shape (Services/README.md, API conventions).
 public struct ListPage<Item: Codable & Sendable>: Codable, Sendable {
     public var items: [Item]
-    public var nextCursor: String?
+    @NullWhenNil public var nextCursor: String?
 
     public init(items: [Item], nextCursor: String? = nil) {
         self.items = items
@@ -80,11 +80,5 @@ public struct ListPage<Item: Codable & Sendable>: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case items
         case nextCursor = "next_cursor"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.items, forKey: .items)
-        try c.encode(self.nextCursor, forKey: .nextCursor)
     }
 }

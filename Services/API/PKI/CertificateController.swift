@@ -88,7 +88,7 @@ struct CertificateInfo: Codable, Sendable, ResponseEncodable {
     var commonName: String
     var sans: [String]
     var notAfter: Date
-    var revokedAt: Date?
+    @NullWhenNil var revokedAt: Date?
 
     init(_ record: CertificateRecord) {
         self.serial = record.serial
@@ -100,14 +100,5 @@ struct CertificateInfo: Codable, Sendable, ResponseEncodable {
 
     enum CodingKeys: String, CodingKey {
         case serial, sans, commonName = "common_name", notAfter = "not_after", revokedAt = "revoked_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.serial, forKey: .serial)
-        try c.encode(self.commonName, forKey: .commonName)
-        try c.encode(self.sans, forKey: .sans)
-        try c.encode(self.notAfter, forKey: .notAfter)
-        try c.encode(self.revokedAt, forKey: .revokedAt)
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import OrcastraModels
 import OrcastraRuntime
 import PostgresNIO
 
@@ -54,21 +55,11 @@ struct SecretsStatus: Codable, Sendable, Equatable, ResponseEncodable {
     var sealed: Bool
     /// Vault's state (active, standby, sealed, uninitialized, unreachable); `active` for embedded.
     var state: String
-    var caSubject: String?
-    var caNotAfter: Date?
+    @NullWhenNil var caSubject: String?
+    @NullWhenNil var caNotAfter: Date?
 
     enum CodingKeys: String, CodingKey {
         case backend, reachable, sealed, state
         case caSubject = "ca_subject", caNotAfter = "ca_not_after"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.backend, forKey: .backend)
-        try c.encode(self.reachable, forKey: .reachable)
-        try c.encode(self.sealed, forKey: .sealed)
-        try c.encode(self.state, forKey: .state)
-        try c.encode(self.caSubject, forKey: .caSubject)
-        try c.encode(self.caNotAfter, forKey: .caNotAfter)
     }
 }

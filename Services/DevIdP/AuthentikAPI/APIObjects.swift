@@ -1,3 +1,5 @@
+import OrcastraModels
+
 /// The user and group objects of Authentik's core API, with the fields its serializers name.
 ///
 /// Field lists from Authentik's `authentik/core/api/users.py` (`UserSerializer`,
@@ -11,7 +13,7 @@ struct APIUser: Encodable, Equatable {
     var username: String
     var name: String
     var isActive = true
-    var lastLogin: String? = nil
+    @NullWhenNil var lastLogin: String? = nil
     var isSuperuser: Bool
     /// Group pks (UUIDs).
     var groups: [String]
@@ -30,25 +32,6 @@ struct APIUser: Encodable, Equatable {
         case isSuperuser = "is_superuser"
         case groupsObj = "groups_obj"
     }
-
-    // `last_login` must be written as null, not left out, so it gets its own encoder.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.pk, forKey: .pk)
-        try c.encode(self.username, forKey: .username)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.isActive, forKey: .isActive)
-        try c.encode(self.lastLogin, forKey: .lastLogin)
-        try c.encode(self.isSuperuser, forKey: .isSuperuser)
-        try c.encode(self.groups, forKey: .groups)
-        try c.encode(self.groupsObj, forKey: .groupsObj)
-        try c.encode(self.email, forKey: .email)
-        try c.encode(self.avatar, forKey: .avatar)
-        try c.encode(self.attributes, forKey: .attributes)
-        try c.encode(self.uid, forKey: .uid)
-        try c.encode(self.path, forKey: .path)
-        try c.encode(self.type, forKey: .type)
-    }
 }
 
 /// `UserGroupSerializer`: a group as it appears inside a user.
@@ -57,8 +40,8 @@ struct APIUserGroup: Encodable, Equatable {
     var numPK: Int
     var name: String
     var isSuperuser = false
-    var parent: String? = nil
-    var parentName: String? = nil
+    @NullWhenNil var parent: String? = nil
+    @NullWhenNil var parentName: String? = nil
     var attributes: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
@@ -66,17 +49,6 @@ struct APIUserGroup: Encodable, Equatable {
         case numPK = "num_pk"
         case isSuperuser = "is_superuser"
         case parentName = "parent_name"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.pk, forKey: .pk)
-        try c.encode(self.numPK, forKey: .numPK)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.isSuperuser, forKey: .isSuperuser)
-        try c.encode(self.parent, forKey: .parent)
-        try c.encode(self.parentName, forKey: .parentName)
-        try c.encode(self.attributes, forKey: .attributes)
     }
 }
 
@@ -86,12 +58,12 @@ struct APIGroup: Encodable, Equatable {
     var numPK: Int
     var name: String
     var isSuperuser = false
-    var parent: String? = nil
-    var parentName: String? = nil
+    @NullWhenNil var parent: String? = nil
+    @NullWhenNil var parentName: String? = nil
     /// Member user pks.
     var users: [Int]
     /// nil when the request said `include_users=false`.
-    var usersObj: [APIGroupMember]?
+    @NullWhenNil var usersObj: [APIGroupMember]?
     var attributes: [String: String] = [:]
     var roles: [String] = []
     var rolesObj: [String] = []
@@ -104,21 +76,6 @@ struct APIGroup: Encodable, Equatable {
         case usersObj = "users_obj"
         case rolesObj = "roles_obj"
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.pk, forKey: .pk)
-        try c.encode(self.numPK, forKey: .numPK)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.isSuperuser, forKey: .isSuperuser)
-        try c.encode(self.parent, forKey: .parent)
-        try c.encode(self.parentName, forKey: .parentName)
-        try c.encode(self.users, forKey: .users)
-        try c.encode(self.usersObj, forKey: .usersObj)
-        try c.encode(self.attributes, forKey: .attributes)
-        try c.encode(self.roles, forKey: .roles)
-        try c.encode(self.rolesObj, forKey: .rolesObj)
-    }
 }
 
 /// `GroupMemberSerializer`: a user as it appears inside a group.
@@ -127,7 +84,7 @@ struct APIGroupMember: Encodable, Equatable {
     var username: String
     var name: String
     var isActive = true
-    var lastLogin: String? = nil
+    @NullWhenNil var lastLogin: String? = nil
     var email: String
     var attributes: [String: String] = [:]
     var uid: String
@@ -136,18 +93,6 @@ struct APIGroupMember: Encodable, Equatable {
         case pk, username, name, email, attributes, uid
         case isActive = "is_active"
         case lastLogin = "last_login"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.pk, forKey: .pk)
-        try c.encode(self.username, forKey: .username)
-        try c.encode(self.name, forKey: .name)
-        try c.encode(self.isActive, forKey: .isActive)
-        try c.encode(self.lastLogin, forKey: .lastLogin)
-        try c.encode(self.email, forKey: .email)
-        try c.encode(self.attributes, forKey: .attributes)
-        try c.encode(self.uid, forKey: .uid)
     }
 }
 
