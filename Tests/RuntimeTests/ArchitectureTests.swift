@@ -13,7 +13,7 @@ struct ArchitectureTests {
         let offenders = try SourceTree.swiftFiles(under: "Services").filter { !$0.path.hasPrefix(driver) }
             .flatMap { file in
                 file.lines.enumerated()
-                    .filter { $0.element.contains("\"/1.0") || $0.element.contains(/\.send\(\.(GET|POST|PUT|PATCH|DELETE)\b/) }
+                    .filter { $0.element.contains("\"/1.0") || $0.element.contains(/\.rest(Get|Send)\(/) }
                     .map { "\(file.path):\($0.offset + 1)" }
             }
         #expect(offenders.isEmpty, "LXD calls outside the driver's verbs: \(offenders)")

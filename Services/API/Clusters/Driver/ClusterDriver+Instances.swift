@@ -5,52 +5,52 @@ import Foundation
 extension ClusterDriver {
     /// The project's instances, in full.
     func instances() async throws -> [LXD.Instance] {
-        try await self.get("/1.0/instances", query: self.inProject.merging(["recursion": "1"]) { $1 })
+        try await self.restGet("/1.0/instances", query: self.inProject.merging(["recursion": "1"]) { $1 })
     }
 
     /// Every project's instances, in full, in one call.
     func instancesInAllProjects() async throws -> [LXD.Instance] {
-        try await self.get("/1.0/instances", query: ["recursion": "1", "all-projects": "true"])
+        try await self.restGet("/1.0/instances", query: ["recursion": "1", "all-projects": "true"])
     }
 
     func instance(_ name: String) async throws -> LXD.Instance {
-        try await self.get(Self.instancePath(name), query: self.inProject)
+        try await self.restGet(Self.instancePath(name), query: self.inProject)
     }
 
     /// Live state: status, processes, CPU, memory, disk and addresses.
     func instanceState(_ name: String) async throws -> LXD.InstanceState {
-        try await self.get(Self.instancePath(name) + "/state", query: self.inProject)
+        try await self.restGet(Self.instancePath(name) + "/state", query: self.inProject)
     }
 
     func createInstance(_ instance: LXD.InstancesPost) async throws -> String? {
-        try await self.send(.POST, "/1.0/instances", query: self.inProject, body: instance)
+        try await self.restSend(.POST, "/1.0/instances", query: self.inProject, body: instance)
     }
 
     /// Start, stop, restart, freeze or unfreeze.
     func updateInstanceState(_ name: String, _ change: LXD.InstanceStatePut) async throws -> String? {
-        try await self.send(.PUT, Self.instancePath(name) + "/state", query: self.inProject, body: change)
+        try await self.restSend(.PUT, Self.instancePath(name) + "/state", query: self.inProject, body: change)
     }
 
     /// LXD refuses to delete a running instance; callers stop it first.
     func deleteInstance(_ name: String) async throws -> String? {
-        try await self.send(.DELETE, Self.instancePath(name), query: self.inProject)
+        try await self.restSend(.DELETE, Self.instancePath(name), query: self.inProject)
     }
 
     func snapshots(of instance: String) async throws -> [LXD.Snapshot] {
-        try await self.get(Self.instancePath(instance) + "/snapshots", query: self.inProject.merging(["recursion": "1"]) { $1 })
+        try await self.restGet(Self.instancePath(instance) + "/snapshots", query: self.inProject.merging(["recursion": "1"]) { $1 })
     }
 
     func createSnapshot(of instance: String, _ snapshot: LXD.SnapshotsPost) async throws -> String? {
-        try await self.send(.POST, Self.instancePath(instance) + "/snapshots", query: self.inProject, body: snapshot)
+        try await self.restSend(.POST, Self.instancePath(instance) + "/snapshots", query: self.inProject, body: snapshot)
     }
 
     /// Puts the instance back to the snapshot (LXD's `PUT` of the instance with `restore`).
     func restoreSnapshot(_ snapshot: String, of instance: String) async throws -> String? {
-        try await self.send(.PUT, Self.instancePath(instance), query: self.inProject, body: LXD.InstanceRestore(restore: snapshot))
+        try await self.restSend(.PUT, Self.instancePath(instance), query: self.inProject, body: LXD.InstanceRestore(restore: snapshot))
     }
 
     func deleteSnapshot(_ snapshot: String, of instance: String) async throws -> String? {
-        try await self.send(.DELETE, Self.instancePath(instance) + "/snapshots/\(Self.escape(snapshot))", query: self.inProject)
+        try await self.restSend(.DELETE, Self.instancePath(instance) + "/snapshots/\(Self.escape(snapshot))", query: self.inProject)
     }
 
     private static func instancePath(_ name: String) -> String {

@@ -4,7 +4,7 @@ import Foundation
 extension ClusterDriver {
     /// The operation's current state (progress included).
     func operation(_ id: String) async throws -> LXD.Operation {
-        try await self.get("/1.0/operations/\(Self.escape(id))")
+        try await self.restGet("/1.0/operations/\(Self.escape(id))")
     }
 
     /// Waits until the operation ends (asking LXD to hold each call up to `step`) and returns
@@ -14,7 +14,7 @@ extension ClusterDriver {
         let started = ContinuousClock.now
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            let operation: LXD.Operation = try await patient.get("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(Int(step.seconds))])
+            let operation: LXD.Operation = try await patient.restGet("/1.0/operations/\(Self.escape(id))/wait", query: ["timeout": String(Int(step.seconds))])
             if operation.isFinished { return operation }
         }
         throw ClusterError.timeout(seconds: (ContinuousClock.now - started).seconds)

@@ -53,17 +53,18 @@ struct ClusterDriver: Sendable {
     /// The `project` query parameter of project-scoped calls.
     var inProject: [String: String] { ["project": self.project] }
 
-    /// A sync call's metadata. For the verbs in this folder only.
-    func get<M: Decodable>(_ path: String, query: [String: String] = [:], as type: M.Type = M.self) async throws -> M {
+    /// A sync call's metadata: the REST call the verbs in this folder are built from, and
+    /// nothing outside it uses (`ArchitectureTests` checks).
+    func restGet<M: Decodable>(_ path: String, query: [String: String] = [:], as type: M.Type = M.self) async throws -> M {
         let envelope: LXD.Envelope<M> = try await self.call(.GET, path, query: query)
         guard let metadata = envelope.metadata else { throw ClusterError.badResponse("\(path) returned no metadata") }
         return metadata
     }
 
     /// A call that may start an operation: its id when LXD answered `async`, nil for `sync`.
-    /// For the verbs in this folder only.
+    /// Like `restGet`, for the verbs in this folder only.
     @discardableResult
-    func send(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> String? {
+    func restSend(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: (any Encodable & Sendable)? = nil) async throws -> String? {
         let envelope: LXD.Envelope<LXD.Ignored> = try await self.call(method, path, query: query, body: body)
         guard envelope.type == "async" else { return nil }
         guard let operation = envelope.operation, let id = operation.split(separator: "/").last else {
