@@ -120,9 +120,11 @@
     members.dataset.testid = "cluster-members";
     const actions = document.createElement("td");
     actions.className = "actions";
-    actions.append(
-      button("Rename", () => startRename(nameCell, cluster)),
-      button("Delete", () => remove(cluster), "secondary danger"));
+    const rename = button("Rename", () => startRename(nameCell, cluster));
+    rename.dataset.testid = "cluster-rename";
+    const del = button("Delete", () => remove(cluster), "secondary danger");
+    del.dataset.testid = "cluster-delete";
+    actions.append(rename, del);
     tr.append(nameCell, endpoint, status, server, members, cell(cluster.owner_name || cluster.owner_id), actions);
     return { tr: tr, badge: statusBadge, latency: latency, reason: reason, server: server, members: members };
   }
