@@ -38,6 +38,25 @@ public enum LXDTestBed {
         return Set(paths.compactMap { $0.split(separator: "/").last.map(String.init) })
     }
 
+    /// Names of the instances on daemon `daemon` (default project).
+    public static func instances(_ daemon: String) async throws -> Set<String> {
+        let output = try await self.lxc(daemon, ["list", "--format", "csv", "--columns", "n"]).output
+        return Set(output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    /// Removes instance `name` from daemon `daemon`, stopping it first; nothing when it is gone.
+    /// For cleanup after a test, whatever state the test left it in.
+    public static func removeInstance(_ daemon: String, _ name: String) async throws {
+        guard try await self.instances(daemon).contains(name) else { return }
+        try await self.lxc(daemon, ["delete", "--force", name])
+    }
+
+    /// Removes the client certificate `fingerprint` from daemon `daemon`'s trust store, if there.
+    public static func untrust(_ daemon: String, _ fingerprint: String) async throws {
+        guard try await self.trusted(daemon).contains(fingerprint) else { return }
+        try await self.lxc(daemon, ["config", "trust", "remove", fingerprint])
+    }
+
     /// The SHA-256 fingerprint of the daemon's server certificate.
     public static func serverFingerprint(_ daemon: String) async throws -> String {
         let output = try await self.lxc(daemon, ["query", "/1.0"]).output

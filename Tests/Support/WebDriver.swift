@@ -4,10 +4,11 @@ import NIOCore
 import NIOHTTP1
 
 /// Headless Chromium driven through chromedriver's W3C WebDriver endpoints, for the end-to-end
-/// sign-in test (Debian's `chromium` and `chromium-driver`).
+/// sign-in and dashboard tests (Debian's `chromium` and `chromium-driver`).
 ///
-/// Only what the test needs: open a URL, find an element by CSS, type, click, read text and
-/// the current URL. Chromedriver runs as a child on a free port and is killed on `quit`.
+/// Only what the tests need: open a URL, find an element by CSS, type, click, read text and
+/// the current URL here; what the dashboard tests add is in `WebDriver+Page.swift`.
+/// Chromedriver runs as a child on a free port and is killed on `quit`.
 public final class WebDriver: @unchecked Sendable {
     let base: String
     let session: String
@@ -77,18 +78,36 @@ public final class WebDriver: @unchecked Sendable {
     }
 
     public func type(_ css: String, _ text: String) async throws {
-        let id = try await self.element(css)
-        _ = try await Self.send(self.http, .POST, self.base + "/element/\(id)/value", ["text": text])
+        try await self.withElement(css) { id in
+            _ = try await Self.send(self.http, .POST, self.base + "/element/\(id)/value", ["text": text])
+        }
     }
 
     public func click(_ css: String) async throws {
-        let id = try await self.element(css)
-        _ = try await Self.send(self.http, .POST, self.base + "/element/\(id)/click", [String: String]())
+        try await self.withElement(css) { id in
+            _ = try await Self.send(self.http, .POST, self.base + "/element/\(id)/click", [String: String]())
+        }
+    }
+
+    /// Finds `css` and acts on it, finding it again when the page replaced it in between (a
+    /// script re-rendering a list or a select's options): the element meant is the one that
+    /// matches now.
+    func withElement<T>(_ css: String, timeout: Duration = .seconds(20), _ action: (String) async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let id = try await self.element(css, timeout: timeout)
+            do {
+                return try await action(id)
+            } catch let error as BrowserError where error.description.contains("stale element reference") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     public func text(_ css: String) async throws -> String {
-        let id = try await self.element(css)
-        return (try await Self.send(self.http, .GET, self.base + "/element/\(id)/text", nil)["value"] as? String) ?? ""
+        try await self.withElement(css) { id in
+            (try await Self.send(self.http, .GET, self.base + "/element/\(id)/text", nil)["value"] as? String) ?? ""
+        }
     }
 
     static func send(_ http: HTTPClient, _ method: HTTPMethod, _ url: String, _ body: Any?, allowError: Bool = false) async throws -> [String: Any] {

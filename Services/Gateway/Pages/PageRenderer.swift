@@ -16,6 +16,9 @@ struct PageRenderer: Sendable {
         if let user {
             values["user"] = ["name": user.name ?? user.subject, "email": user.email ?? "", "role": user.role.title, "roleKey": user.role.rawValue]
             values["nav"] = Self.navigation(for: user.role)
+            // Partners and admins change clusters and instances; templates hide those controls
+            // from tenants, whom the API would refuse anyway.
+            values["canManage"] = user.role >= .partner
         }
         guard let html = self.templates.render(values, withTemplate: template) else {
             throw APIError(.internalServerError, code: "template_missing", message: "The page template \(template) is missing.")

@@ -1,13 +1,11 @@
 // The account page: the caller's API keys (create, revoke) and sessions (revoke).
 (function () {
   "use strict";
-  const { call, cell, when } = window.Orcastra;
-  const errorBox = document.getElementById("account-error");
-
-  function showError(e) {
-    errorBox.hidden = false;
-    errorBox.textContent = e.message;
-  }
+  const { call, cell, when, byId, errorsIn } = window.Orcastra;
+  const { errorBox, keyForm, keyCreated, keys, sessions } = byId({
+    errorBox: "account-error", keyForm: "key-form", keyCreated: "key-created", keys: "keys", sessions: "sessions",
+  });
+  const showError = errorsIn(errorBox);
 
   function button(label, onClick) {
     const b = document.createElement("button");
@@ -22,7 +20,7 @@
 
   async function loadKeys() {
     const page = await call("GET", "/api/v1/api-keys");
-    document.getElementById("keys").replaceChildren(...page.items.map((k) => {
+    keys.replaceChildren(...page.items.map((k) => {
       const tr = document.createElement("tr");
       tr.append(cell(k.name), cell(k.prefix + "…"), cell(k.owner_name), cell(when(k.created_at)), cell(when(k.last_used_at)),
         cell(k.revoked_at ? "revoked " + when(k.revoked_at) : when(k.expires_at)),
@@ -33,7 +31,7 @@
 
   async function loadSessions() {
     const page = await call("GET", "/api/v1/sessions");
-    document.getElementById("sessions").replaceChildren(...page.items.map((s) => {
+    sessions.replaceChildren(...page.items.map((s) => {
       const tr = document.createElement("tr");
       tr.append(cell((s.user_name || s.user_email || s.user_id) + (s.current ? " (this browser)" : "")), cell(when(s.created_at)),
         cell(when(s.last_seen_at)), cell(s.ip), cell(s.user_agent),
@@ -45,14 +43,14 @@
     }));
   }
 
-  document.getElementById("key-form").addEventListener("submit", async (event) => {
+  keyForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
     const body = { name: form.name.value };
     if (form.expires_at.value) body.expires_at = new Date(form.expires_at.value + "T23:59:59Z").toISOString().replace(/\.\d+Z$/, "Z");
     try {
       const created = await call("POST", "/api/v1/api-keys", body);
-      document.getElementById("key-created").hidden = false;
+      keyCreated.hidden = false;
       document.querySelector("[data-testid=key-value]").textContent = created.key;
       form.reset();
       await loadKeys();

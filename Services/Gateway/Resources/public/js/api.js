@@ -48,6 +48,34 @@
     }
   }
 
+  // The page's elements by id, looked up once: byId({ errorBox: "clusters-error" }) answers
+  // { errorBox: <the element> }. A missing id means the template and its script disagree; it
+  // fails here, naming the id, instead of later as a property read on null.
+  function byId(ids) {
+    const found = {};
+    for (const key of Object.keys(ids)) {
+      const element = document.getElementById(ids[key]);
+      if (!element) throw new Error("the page has no element #" + ids[key]);
+      found[key] = element;
+    }
+    return found;
+  }
+
+  // Shows an error's message in the notice `box`, first hiding the notices in `hide` (a success
+  // message the failure contradicts, say).
+  function showError(e, box, hide) {
+    for (const other of hide || []) other.hidden = true;
+    box.hidden = false;
+    box.textContent = e.message;
+  }
+
+  // A page's error handler, usable straight as `.catch(...)`: `(e)` shows the error in the page's
+  // main notice `errors`, `(e, box)` in a notice of its own beside the control that failed; each
+  // first hides `hide`.
+  function errorsIn(errors, hide) {
+    return (e, box) => showError(e, box || errors, hide);
+  }
+
   function button(label, onClick, className) {
     const b = document.createElement("button");
     b.type = "button";
@@ -57,5 +85,8 @@
     return b;
   }
 
-  window.Orcastra = { call: call, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button };
+  window.Orcastra = {
+    call: call, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button,
+    byId: byId, showError: showError, errorsIn: errorsIn,
+  };
 })();

@@ -1,15 +1,12 @@
 // The audit page (admins): newest events first, older pages on demand, and the chain check.
 (function () {
   "use strict";
-  const { call, cell, when } = window.Orcastra;
-  const errorBox = document.getElementById("audit-error");
-  const more = document.getElementById("more");
+  const { call, cell, when, byId, errorsIn } = window.Orcastra;
+  const { errorBox, more, events, verify, verifyResult } = byId({
+    errorBox: "audit-error", more: "more", events: "events", verify: "verify", verifyResult: "verify-result",
+  });
+  const showError = errorsIn(errorBox);
   let cursor = null;
-
-  function showError(e) {
-    errorBox.hidden = false;
-    errorBox.textContent = e.message;
-  }
 
   async function load(append) {
     const page = await call("GET", "/api/v1/audit-log?limit=50" + (append && cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
@@ -22,21 +19,19 @@
       tr.append(cell(e.seq), cell(when(e.recorded_at)), cell(e.action), cell(actor), cell(target), result);
       return tr;
     });
-    const body = document.getElementById("events");
-    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    if (append) events.append(...rows); else events.replaceChildren(...rows);
     cursor = page.next_cursor;
     more.hidden = !cursor;
   }
 
-  document.getElementById("verify").addEventListener("click", async () => {
-    const out = document.getElementById("verify-result");
-    out.textContent = "Checking…";
+  verify.addEventListener("click", async () => {
+    verifyResult.textContent = "Checking…";
     try {
       const v = await call("GET", "/api/v1/audit-log/verify");
-      out.textContent = v.valid
+      verifyResult.textContent = v.valid
         ? "Valid: " + v.checked + " events, chain intact."
         : "Broken: " + v.problems.map((p) => "#" + p.seq + " " + p.kind).join(", ");
-      out.className = v.valid ? "result-success" : "result-failure";
+      verifyResult.className = v.valid ? "result-success" : "result-failure";
     } catch (e) { showError(e); }
   });
   more.addEventListener("click", () => load(true).catch(showError));

@@ -2,21 +2,16 @@
 // and registration by trust token or by an already trusted client certificate.
 (function () {
   "use strict";
-  const { call, cell, badge, button } = window.Orcastra;
-  const errorBox = document.getElementById("clusters-error");
-  const registerError = document.getElementById("register-error");
-  const messageBox = document.getElementById("clusters-message");
-  const body = document.getElementById("clusters");
-  const refreshButton = document.getElementById("refresh");
+  const { call, cell, badge, button, byId, errorsIn } = window.Orcastra;
+  const { errorBox, registerError, messageBox, body, refreshButton } = byId({
+    errorBox: "clusters-error", registerError: "register-error", messageBox: "clusters-message",
+    body: "clusters", refreshButton: "refresh",
+  });
   const COLUMNS = 7;
 
-  // Errors show at the top, or next to the registration forms for their own mistakes.
-  function showError(e, box) {
-    const target = box || errorBox;
-    messageBox.hidden = true;
-    target.hidden = false;
-    target.textContent = e.message;
-  }
+  // Errors show at the top, or next to the registration forms for their own mistakes; either
+  // way the last success message no longer holds.
+  const showError = errorsIn(errorBox, [messageBox]);
 
   function showMessage(text) {
     errorBox.hidden = true;
@@ -125,9 +120,11 @@
     members.dataset.testid = "cluster-members";
     const actions = document.createElement("td");
     actions.className = "actions";
-    actions.append(
-      button("Rename", () => startRename(nameCell, cluster)),
-      button("Delete", () => remove(cluster), "secondary danger"));
+    const rename = button("Rename", () => startRename(nameCell, cluster));
+    rename.dataset.testid = "cluster-rename";
+    const del = button("Delete", () => remove(cluster), "secondary danger");
+    del.dataset.testid = "cluster-delete";
+    actions.append(rename, del);
     tr.append(nameCell, endpoint, status, server, members, cell(cluster.owner_name || cluster.owner_id), actions);
     return { tr: tr, badge: statusBadge, latency: latency, reason: reason, server: server, members: members };
   }

@@ -3,19 +3,15 @@
 // page reloads its data.
 (function () {
   "use strict";
-  const { call, cell, when, follow, statusKind, button } = window.Orcastra;
-  const root = document.getElementById("instance");
+  const { call, cell, when, follow, statusKind, button, byId, errorsIn } = window.Orcastra;
+  const { root, errorBox, actionError, snapshotError, statusBadge, force, actionProgress, snapshotProgress, snapshotForm } = byId({
+    root: "instance", errorBox: "instance-error", actionError: "action-error", snapshotError: "snapshot-error",
+    statusBadge: "instance-status", force: "force", actionProgress: "action-progress",
+    snapshotProgress: "snapshot-progress", snapshotForm: "snapshot-form",
+  });
   const project = root.dataset.project || "default";
   const base = "/api/v1/clusters/" + encodeURIComponent(root.dataset.cluster) + "/instances/" + encodeURIComponent(root.dataset.name);
   const query = "?project=" + encodeURIComponent(project);
-  const errorBox = document.getElementById("instance-error");
-  const actionError = document.getElementById("action-error");
-  const snapshotError = document.getElementById("snapshot-error");
-  const statusBadge = document.getElementById("instance-status");
-  const force = document.getElementById("force");
-  const actionProgress = document.getElementById("action-progress");
-  const snapshotProgress = document.getElementById("snapshot-progress");
-  const snapshotForm = document.getElementById("snapshot-form");
   // How long a graceful stop or restart may take before the cluster gives up (seconds).
   const STOP_TIMEOUT = 30;
   // Which actions make sense in which state; an unknown state leaves them all to the cluster to judge.
@@ -28,11 +24,7 @@
   let busy = false;
 
   // Loading errors show at the top; an action's or a snapshot's beside its own buttons.
-  function showError(e, box) {
-    const target = box || errorBox;
-    target.hidden = false;
-    target.textContent = e.message;
-  }
+  const showError = errorsIn(errorBox);
 
   function bytes(n) {
     if (!Number.isFinite(n)) return "—";

@@ -2,16 +2,12 @@
 // query string, with each cluster's reachability beside it, and a form to create one.
 (function () {
   "use strict";
-  const { call, cell, when, follow, badge, statusKind } = window.Orcastra;
-  const errorBox = document.getElementById("instances-error");
-  const createError = document.getElementById("create-error");
-  const filterForm = document.getElementById("filter-form");
-  const createForm = document.getElementById("create-form");
-  const strip = document.getElementById("cluster-strip");
-  const body = document.getElementById("instances");
-  const refreshButton = document.getElementById("refresh");
+  const { call, cell, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
+  const { errorBox, createError, filterForm, createForm, strip, body, refreshButton, createHint } = byId({
+    errorBox: "instances-error", createError: "create-error", filterForm: "filter-form", createForm: "create-form",
+    strip: "cluster-strip", body: "instances", refreshButton: "refresh", createHint: "create-hint",
+  });
   const createSubmit = createForm.querySelector("[type=submit]");
-  const createHint = document.getElementById("create-hint");
   const FILTERS = ["cluster", "project", "status", "type", "name"];
   const COLUMNS = 6;
   // Clusters seen in any answer so far: a list filtered to one cluster only reports that one,
@@ -25,11 +21,7 @@
   }
 
   // Errors show at the top, or beside the create form for its own failures.
-  function showError(e, box) {
-    const target = box || errorBox;
-    target.hidden = false;
-    target.textContent = e.message;
-  }
+  const showError = errorsIn(errorBox);
 
   function reachKind(status) {
     switch (status) {
