@@ -4,7 +4,7 @@
 SWIFT_BUILD_FLAGS ?=
 SHELL := /bin/bash
 
-.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed demo-clusters
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed demo-clusters bench
 
 ## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway, then
 ## (where LXD can run) the two test-bed LXD servers, registered as demo clusters.
@@ -58,6 +58,12 @@ lxd-testbed:
 ## (once) as `demo-a` and `demo-b`; otherwise say why not and carry on.
 demo-clusters:
 	@./scripts/demo-clusters.sh
+
+## bench: after `make run`, release builds of the API, the gateway and a bare Hummingbird hello,
+## and Debian's nginx in front of the API, measured side by side with wrk (numbers, no verdicts).
+bench: deps
+	@./scripts/bench-tools.sh
+	./scripts/bench.py
 
 ## clean-data: stop, then remove local databases, logs and .env (secrets are regenerated).
 clean-data: stop

@@ -97,6 +97,13 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // `make bench`'s baseline: the framework alone (Tests/Bench/Hello).
+        .executableTarget(
+            name: "BenchHello",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/Bench/Hello",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "OrcastraDevIdP",
             dependencies: [
