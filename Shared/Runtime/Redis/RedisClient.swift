@@ -101,29 +101,37 @@ public final class RedisClient: Service, Sendable {
 
     // MARK: pool mechanics
 
+    /// A connection, a slot to open one in, or a place in the queue. The queue is joined under
+    /// the same lock that found nothing free: deciding to wait and enqueueing in two steps let a
+    /// connection come back in between, unseen, and the waiter then slept until some later
+    /// release that, once the load stopped, never came (a lost wake-up: every task suspended,
+    /// nothing blocked).
     private func acquire() async throws -> Lease {
-        enum Step { case lease(Lease), wait, closed }
-        let step = self.state.withLock { s -> Step in
-            if s.closed { return .closed }
-            if let c = s.idle.popLast() { return .lease(.connection(c)) }
-            if s.opened < self.maxConnections {
-                s.opened += 1
-                return .lease(.open)
-            }
-            return .wait
-        }
-        switch step {
-        case .lease(let lease): return lease
-        case .closed: throw RedisError.closed
-        case .wait:
-            return try await withCheckedThrowingContinuation { continuation in
-                let closed = self.state.withLock { s in
-                    if !s.closed { s.waiters.append(continuation) }
-                    return s.closed
-                }
-                if closed { continuation.resume(throwing: RedisError.closed) }
+        if let lease = try self.state.withLock({ s in try Self.take(&s, max: self.maxConnections) }) { return lease }
+        return try await withCheckedThrowingContinuation { continuation in
+            let result = Result { try self.state.withLock { s -> Lease? in
+                if let lease = try Self.take(&s, max: self.maxConnections) { return lease }
+                s.waiters.append(continuation)
+                return nil
+            } }
+            switch result {
+            case .success(let lease?): continuation.resume(returning: lease)
+            case .success(nil): break
+            case .failure(let error): continuation.resume(throwing: error)
             }
         }
+    }
+
+    /// What `acquire` gets without waiting, taken from `s`: an idle connection, else a slot
+    /// while fewer than `max` are open; nil when it must wait.
+    private static func take(_ s: inout PoolState, max: Int) throws(RedisError) -> Lease? {
+        if s.closed { throw .closed }
+        if let c = s.idle.popLast() { return .connection(c) }
+        if s.opened < max {
+            s.opened += 1
+            return .open
+        }
+        return nil
     }
 
     /// Opens a connection in a slot already counted by `acquire` (or, for the retry, the slot
