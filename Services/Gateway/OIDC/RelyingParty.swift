@@ -25,7 +25,7 @@ struct RelyingParty: Sendable {
         self.redirectURI = publicURL + Self.callbackPath
         self.metadata = MetadataCache(issuer: settings.issuer, http: http)
         self.idTokens = TokenVerifier(
-            policy: .init(issuer: settings.issuer, audience: settings.clientID, algorithms: settings.algorithms),
+            policy: .init(issuer: settings.issuer, audience: settings.clientID, algorithms: settings.algorithms, refusesIDTokens: false),
             keys: .discovering(issuer: settings.issuer, http: http, policy: .init(refetchCooldown: .seconds(10)))
         )
     }
