@@ -1,5 +1,13 @@
 import Foundation
 
+/// What an API key may do with the role it acts with.
+public enum APIKeyScope: String, Codable, Sendable, CaseIterable {
+    /// `GET` and `HEAD` only: for monitoring and reporting scripts that must not change anything.
+    case readOnly = "read_only"
+    /// Every method the role allows; the default, as keys were before scopes existed.
+    case readWrite = "read_write"
+}
+
 /// An API key as lists show it: who owns it and when it was used, never the secret.
 public struct APIKeyInfo: Codable, Sendable, Equatable {
     public var id: UUID
@@ -12,8 +20,12 @@ public struct APIKeyInfo: Codable, Sendable, Equatable {
     @NullWhenNil public var lastUsedAt: Date?
     @NullWhenNil public var expiresAt: Date?
     @NullWhenNil public var revokedAt: Date?
+    public var scope: APIKeyScope
+    /// The most the key acts as; each use takes the lower of this and the owner's role then.
+    public var role: Role
 
-    public init(id: UUID, name: String, prefix: String, ownerID: UUID, ownerName: String?, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?) {
+    public init(id: UUID, name: String, prefix: String, ownerID: UUID, ownerName: String?, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?,
+                scope: APIKeyScope = .readWrite, role: Role) {
         self.id = id
         self.name = name
         self.prefix = prefix
@@ -23,12 +35,14 @@ public struct APIKeyInfo: Codable, Sendable, Equatable {
         self.lastUsedAt = lastUsedAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.scope = scope
+        self.role = role
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, prefix
         case ownerID = "owner_id", ownerName = "owner_name", createdAt = "created_at", lastUsedAt = "last_used_at"
-        case expiresAt = "expires_at", revokedAt = "revoked_at"
+        case expiresAt = "expires_at", revokedAt = "revoked_at", scope, role
     }
 }
 

@@ -52,6 +52,17 @@ struct APIConfigTests {
         #expect(auth.jwks.refetchCooldown == .seconds(60))
     }
 
+    @Test("API key lifetimes: 90 and 365 days by default; the default may not exceed the maximum")
+    func apiKeyLifetimes() throws {
+        let defaults = try APIConfig(settings: .testing(Self.withKey)).apiKeys
+        #expect((defaults.defaultDays, defaults.maxDays) == (90, 365))
+        let set = try APIConfig(settings: .testing(Self.withKey.merging(["API_KEY_DEFAULT_DAYS": "7", "API_KEY_MAX_DAYS": "30"]) { $1 })).apiKeys
+        #expect((set.defaultDays, set.maxDays) == (7, 30))
+        #expect(throws: ConfigError("API_KEY_DEFAULT_DAYS", "is 90, longer than API_KEY_MAX_DAYS (30)")) {
+            try APIConfig(settings: .testing(Self.withKey.merging(["API_KEY_MAX_DAYS": "30"]) { $1 }))
+        }
+    }
+
     @Test("AUTH_ENABLED=false is refused unless ALLOW_INSECURE_NO_AUTH=true is set too")
     func authDisabled() throws {
         #expect(throws: ConfigError("AUTH_ENABLED", "is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine")) {

@@ -93,6 +93,43 @@ struct TokenVerificationTests {
         }
     }
 
+    @Test("15: nbf 30 s ahead is inside the 60 s leeway → 200; 90 s ahead is beyond it → 401")
+    func notBeforeLeeway() async throws {
+        try await AuthHarness.run { h, client in
+            let now = Date().timeIntervalSince1970
+            let early = try h.issuer.token(h.issuer.claims().merging(["nbf": now + 30]) { $1 })
+            let tooEarly = try h.issuer.token(h.issuer.claims().merging(["nbf": now + 90]) { $1 })
+            #expect(try await client.me(bearer: early).0 == .ok)
+            #expect(try await client.me(bearer: tooEarly).0 == .unauthorized)
+        }
+    }
+
+    @Test("an ID token is refused as a bearer; the provider's access token (azp and uid, nonce too) is accepted")
+    func refusesIDTokens() async throws {
+        try await AuthHarness.run { h, client in
+            var idShaped = h.issuer.claims()
+            idShaped["azp"] = nil
+            idShaped["uid"] = nil
+            let refused: [(String, String)] = [
+                ("nonce, no azp/uid", try h.issuer.token(idShaped.merging(["nonce": "n-1"]) { $1 })),
+                ("at_hash, no azp/uid", try h.issuer.token(idShaped.merging(["at_hash": "abc"]) { $1 })),
+                ("typ id_token+jwt", try h.issuer.token(h.issuer.claims(), header: ["typ": "id_token+jwt"])),
+            ]
+            for (name, token) in refused {
+                #expect(try await client.me(bearer: token).0 == .unauthorized, "\(name)")
+            }
+            let accepted: [(String, String)] = [
+                ("access token with nonce, as the development provider and Authentik's code flow make it",
+                 try h.issuer.token(h.issuer.claims().merging(["nonce": "n-1"]) { $1 })),
+                ("typ at+jwt", try h.issuer.token(idShaped.merging(["nonce": "n-1"]) { $1 }, header: ["typ": "at+jwt"])),
+                ("no marker either way", try h.issuer.token(idShaped)),
+            ]
+            for (name, token) in accepted {
+                #expect(try await client.me(bearer: token).0 == .ok, "\(name)")
+            }
+        }
+    }
+
     @Test("12: 40 concurrent tokens with random unknown kids cause at most one JWKS fetch per cooldown")
     func unknownKidFlood() async throws {
         try await AuthHarness.run { h, client in

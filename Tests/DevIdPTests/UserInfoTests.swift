@@ -64,10 +64,12 @@ struct UserInfoTests {
             #expect(response.headers[.location] == Fixture.postLogoutURI + "?state=bye")
             let noHint = try await client.get("/application/o/orcastra/end-session/?" + Form.encode([("post_logout_redirect_uri", Fixture.postLogoutURI)]))
             #expect(noHint.status == .found && noHint.headers[.location] == Fixture.postLogoutURI)
+            let byClient = try await client.get("/application/o/orcastra/end-session/?" + Form.encode([("client_id", Fixture.clientID), ("post_logout_redirect_uri", Fixture.postLogoutURI)]))
+            #expect(byClient.status == .found && byClient.headers[.location] == Fixture.postLogoutURI)
         }
     }
 
-    @Test("end-session shows the signed-out page for unregistered URIs, bad hints and no parameters")
+    @Test("end-session shows the signed-out page for unregistered URIs, bad hints, another client_id and no parameters")
     func endSessionPage() async throws {
         try await withDevIdP { client in
             let queries = [
@@ -75,6 +77,7 @@ struct UserInfoTests {
                 "?" + Form.encode([("post_logout_redirect_uri", "http://evil.example/")]),
                 "?" + Form.encode([("id_token_hint", "not.a.jwt"), ("post_logout_redirect_uri", Fixture.postLogoutURI)]),
                 "?" + Form.encode([("id_token_hint", "garbage"), ("post_logout_redirect_uri", Fixture.postLogoutURI)]),
+                "?" + Form.encode([("client_id", "someone-else"), ("post_logout_redirect_uri", Fixture.postLogoutURI)]),
             ]
             for query in queries {
                 let response = try await client.get("/application/o/orcastra/end-session/" + query)

@@ -35,6 +35,7 @@ struct SignInStack: Sendable {
     static func run(
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
+        sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600),
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
@@ -59,7 +60,8 @@ struct SignInStack: Sendable {
                 var gatewayService = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: gatewayPort, redis: redis)
                 gatewayService.clientIP = ClientIPPolicy()
                 let auth = GatewayAuthSettings(issuer: issuer, clientID: Self.clientID, clientSecret: Self.clientSecret, secret: testGatewaySecret,
-                                               proxySecret: Self.proxySecret, refreshSkew: refreshSkew)
+                                               proxySecret: Self.proxySecret, refreshSkew: refreshSkew,
+                                               sessionMaxAge: sessionMaxAge, sessionIdle: sessionIdle)
                 let config = try GatewayConfig(service: gatewayService, apiURL: api, publicURL: gateway, auth: auth)
                 try await withRunning(try await OrcastraGateway.buildApplication(config: config, sink: LogSink(.memory)), port: gatewayPort) {
                     try await body(SignInStack(idp: idp, api: api, gateway: gateway, db: db, issuer: issuer))

@@ -204,22 +204,36 @@ struct SignInTests {
         }
     }
 
-    @Test("8: logout ends the session here and at the API, then goes to end-session with id_token_hint and back to sign-in")
+    @Test("8: GET /logout only asks; a cross-site POST is refused; the dashboard's POST ends the session here and at the API, then end-session with client_id and no ID token")
     func logout() async throws {
         try await SignInStack.run { stack in
             let browser = TestBrowser()
             try await stack.signIn(browser, as: "admin")
             let id = try #require(browser.cookie(SessionVault.cookieName, host: stack.gatewayHost))
             let session = try #require(try await TestSessions.vault().load(id))
-            let pages = try await browser.follow(.GET, stack.gateway + "/logout")
-            let endSession = try #require(URLComponents(string: pages.first?.headers.first(name: "Location") ?? ""))
+            let ask = try await browser.request(.GET, stack.gateway + "/logout")
+            #expect(ask.status == 200)
+            #expect(ask.body.contains(#"<form method="post" action="/logout">"#))
+            #expect(try await TestSessions.vault().load(id) != nil, "a GET signs nobody out")
+            let crossSite = try await browser.request(.POST, stack.gateway + "/logout", headers: ["Origin": "http://127.0.0.1:1"])
+            #expect(crossSite.status == 403)
+            #expect(try await TestSessions.vault().load(id) != nil, "a POST from another origin signs nobody out")
+
+            let posted = try await browser.request(.POST, stack.gateway + "/logout", headers: ["Origin": stack.gateway])
+            #expect(posted.status == 303)
+            let location = try #require(posted.headers.first(name: "Location"))
+            let endSession = try #require(URLComponents(string: location))
             #expect(endSession.path == "/application/o/orcastra/end-session/")
-            #expect(endSession.queryItems?.first { $0.name == "id_token_hint" }?.value == session.idToken)
+            #expect(endSession.queryItems?.first { $0.name == "client_id" }?.value == SignInStack.clientID)
+            #expect(endSession.queryItems?.first { $0.name == "id_token_hint" } == nil)
+            #expect(!location.contains(session.idToken))
             #expect(endSession.queryItems?.first { $0.name == "post_logout_redirect_uri" }?.value == stack.gateway + "/signin")
+            let pages = try await browser.follow(.GET, location)
             #expect(pages.last?.url == stack.gateway + "/signin")
             #expect(pages.last?.body.contains(#"data-testid="sign-in""#) == true)
             #expect(try await TestSessions.vault().load(id) == nil)
             #expect(try await browser.request(.GET, stack.gateway + "/").status == 302)
+            #expect(try await browser.request(.GET, stack.gateway + "/logout").headers.first(name: "Location") == "/signin")
             #expect(try await stack.auditActions().contains("auth.logout"))
             let ended = try await stack.sql { pg in try await pg.query("SELECT end_reason FROM sessions").decode(String?.self).all() }
             #expect(ended == ["logout"])

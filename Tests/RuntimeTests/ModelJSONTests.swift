@@ -16,7 +16,7 @@ struct ModelJSONTests {
 
     static let actor = AuditActor(userID: "u-1", userType: .user, role: nil, sessionID: "s-1", groups: ["ops"])
     static let keyInfo = APIKeyInfo(id: id, name: "ci", prefix: "orc_0123abcd", ownerID: otherID, ownerName: "Ada",
-                                    createdAt: date, lastUsedAt: nil, expiresAt: later, revokedAt: nil)
+                                    createdAt: date, lastUsedAt: nil, expiresAt: later, revokedAt: nil, scope: .readOnly, role: .partner)
     static let record = AuditRecord(
         seq: 7, eventID: "e-7", recordedAt: "2025-01-02T03:04:05.123456Z", action: "setting.update", category: "setting",
         severity: .warning, actor: .system, target: AuditTarget(type: "setting", id: "theme"), result: .success,
@@ -41,9 +41,9 @@ struct ModelJSONTests {
         JSONExample("AuditTarget, empty", AuditTarget(),
             #"{"host":null,"id":null,"project":null,"type":null}"#),
         JSONExample("APIKeyInfo", keyInfo,
-            #"{"created_at":"2023-11-14T22:13:20Z","expires_at":"2023-11-15T22:13:20Z","id":"00000000-0000-4000-8000-000000000001","last_used_at":null,"name":"ci","owner_id":"00000000-0000-4000-8000-000000000002","owner_name":"Ada","prefix":"orc_0123abcd","revoked_at":null}"#),
+            #"{"created_at":"2023-11-14T22:13:20Z","expires_at":"2023-11-15T22:13:20Z","id":"00000000-0000-4000-8000-000000000001","last_used_at":null,"name":"ci","owner_id":"00000000-0000-4000-8000-000000000002","owner_name":"Ada","prefix":"orc_0123abcd","revoked_at":null,"role":"partner","scope":"read_only"}"#),
         JSONExample("APIKeyCreated", APIKeyCreated(key: "orc_0123abcd_secret", info: keyInfo),
-            #"{"created_at":"2023-11-14T22:13:20Z","expires_at":"2023-11-15T22:13:20Z","id":"00000000-0000-4000-8000-000000000001","key":"orc_0123abcd_secret","last_used_at":null,"name":"ci","owner_id":"00000000-0000-4000-8000-000000000002","owner_name":"Ada","prefix":"orc_0123abcd","revoked_at":null}"#),
+            #"{"created_at":"2023-11-14T22:13:20Z","expires_at":"2023-11-15T22:13:20Z","id":"00000000-0000-4000-8000-000000000001","key":"orc_0123abcd_secret","last_used_at":null,"name":"ci","owner_id":"00000000-0000-4000-8000-000000000002","owner_name":"Ada","prefix":"orc_0123abcd","revoked_at":null,"role":"partner","scope":"read_only"}"#),
         JSONExample("AuditLogEntry", AuditLogEntry(
             timestamp: "2025-01-02T03:04:05.123Z", eventID: "e-1", requestID: nil, service: "orcastra-api", version: "1.0.0",
             action: "instance.stop", category: "instance", severity: .info, actor: actor,

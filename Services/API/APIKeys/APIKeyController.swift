@@ -6,6 +6,7 @@ import OrcastraRuntime
 /// `/api/v1/api-keys`: create (the key is shown once), list (own; an admin sees all), revoke.
 struct APIKeyController {
     let store: APIKeyStore
+    let settings: APIKeySettings
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("api-keys", use: self.create)
@@ -13,15 +14,22 @@ struct APIKeyController {
         group.delete("api-keys/:id", use: self.revoke)
     }
 
-    /// `{"name": "ci", "expires_at": "2027-01-01T00:00:00Z"}`; `expires_at` is optional and must
-    /// be in the future.
+    /// `{"name": "ci", "expires_in_days": 30, "scope": "read_only", "role": "tenant"}`; all but
+    /// `name` are optional. The expiry is `expires_at` or `expires_in_days` (not both), at most
+    /// `API_KEY_MAX_DAYS` away, `API_KEY_DEFAULT_DAYS` when neither is given. `scope` defaults
+    /// to `read_write`, which is what the dashboard's Account page has always made; `role` to the
+    /// creator's own, and may only be lower.
     struct CreateRequest: Decodable {
         var name: String
         var expiresAt: Date?
+        var expiresInDays: Int?
+        var scope: APIKeyScope?
+        var role: Role?
 
         enum CodingKeys: String, CodingKey {
-            case name
+            case name, scope, role
             case expiresAt = "expires_at"
+            case expiresInDays = "expires_in_days"
         }
     }
 
@@ -37,10 +45,13 @@ struct APIKeyController {
         guard (1...100).contains(name.count) else {
             throw APIError(.unprocessableContent, code: "invalid_name", message: "name must be 1 to 100 characters")
         }
-        if let expires = body.expiresAt, expires <= Date() {
-            throw APIError(.unprocessableContent, code: "invalid_expiry", message: "expires_at must be in the future")
+        let expiresAt = try self.settings.expiry(at: body.expiresAt, inDays: body.expiresInDays)
+        let role = body.role ?? identity.role
+        guard role <= identity.role else {
+            throw APIError(.unprocessableContent, code: "invalid_role", message: "a key may act as your role (\(identity.role.rawValue)) or a lower one, not \(role.rawValue)")
         }
-        let created = try await self.store.create(name: name, expiresAt: body.expiresAt, owner: identity, requestID: context.state.requestID)
+        let created = try await self.store.create(
+            name: name, expiresAt: expiresAt, scope: body.scope ?? .readWrite, role: role, owner: identity, requestID: context.state.requestID)
         var response = try JSONResponse.encode(created, status: .created)
         response.headers[.location] = "/api/v1/api-keys/\(created.info.id.uuidString.lowercased())"
         response.headers[.cacheControl] = "no-store"

@@ -13,52 +13,69 @@ struct APIKeyStore: Sendable {
 
     /// Why a presented key does not authenticate; the caller hears only "401".
     enum Refusal: Error, CustomStringConvertible {
-        case unknown, revoked, expired
+        case unknown, revoked, expired, ownerDisabled
         var description: String {
             switch self {
             case .unknown: "unknown API key"
             case .revoked: "API key revoked"
             case .expired: "API key expired"
+            case .ownerDisabled: "the key's owner is disabled"
             }
         }
     }
 
-    /// The owner and key id of a presented key, refusing unknown, revoked and expired keys.
-    func authenticate(_ presented: String) async throws -> (ownerID: UUID, keyID: UUID) {
+    /// A key that authenticated, and what it may do.
+    struct Grant: Sendable, Equatable {
+        var keyID: UUID
+        var ownerID: UUID
+        var scope: APIKeyScope
+        /// The key's own ceiling; the caller takes the lower of this and the owner's role now.
+        var role: Role
+    }
+
+    /// The grant of a presented key, refusing unknown, revoked and expired keys and keys whose
+    /// owner is disabled. `last_used_at` is written only for keys that are accepted.
+    func authenticate(_ presented: String) async throws -> Grant {
         let hash = APIKeySecret.hash(presented)
         let rows = try await self.client.query(
             """
-            UPDATE api_keys SET last_used_at = now()
-            WHERE key_hash = \(hash)
-            RETURNING id, owner_id, revoked_at IS NOT NULL, expires_at IS NOT NULL AND expires_at <= now()
+            SELECT k.id, k.owner_id, k.scope, k.role, k.revoked_at IS NOT NULL, k.expires_at <= now(), u.disabled_at IS NOT NULL
+            FROM api_keys k JOIN users u ON u.id = k.owner_id
+            WHERE k.key_hash = \(hash)
             """, logger: self.logger)
-        for try await (id, owner, revoked, expired) in rows.decode((UUID, UUID, Bool, Bool).self) {
+        for try await (id, owner, scope, role, revoked, expired, disabled) in rows.decode((UUID, UUID, String, String, Bool, Bool, Bool).self) {
             if revoked { throw Refusal.revoked }
             if expired { throw Refusal.expired }
-            return (owner, id)
+            if disabled { throw Refusal.ownerDisabled }
+            try await self.client.query("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: self.logger)
+            // Unknown text cannot get past the table's CHECK constraints; read-only and tenant
+            // are the safe readings should it ever.
+            return Grant(keyID: id, ownerID: owner, scope: APIKeyScope(rawValue: scope) ?? .readOnly, role: Role(rawValue: role) ?? .tenant)
         }
         throw Refusal.unknown
     }
 
     /// A new key for `owner`; the secret is in the answer and nowhere else.
-    func create(name: String, expiresAt: Date?, owner: Identity, requestID: String?) async throws -> APIKeyCreated {
+    func create(name: String, expiresAt: Date, scope: APIKeyScope, role: Role, owner: Identity, requestID: String?) async throws -> APIKeyCreated {
         let secret = APIKeySecret.generate()
         let event = AuditEvent(
             action: "api_key.create", category: "api_key", severity: .info, actor: .init(owner),
             target: .init(type: "api_key", id: secret.prefix), result: .success,
-            details: ["name": name, "prefix": secret.prefix], requestID: requestID)
+            details: ["name": name, "prefix": secret.prefix, "scope": scope.rawValue, "role": role.rawValue,
+                      "expires_at": ISO8601DateFormatter().string(from: expiresAt)],
+            requestID: requestID)
         return try await self.audit.record(event, client: self.client, logger: self.logger) { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO api_keys (owner_id, name, prefix, key_hash, expires_at)
-                VALUES (\(owner.id), \(name), \(secret.prefix), \(secret.hash), \(expiresAt))
+                INSERT INTO api_keys (owner_id, name, prefix, key_hash, expires_at, scope, role)
+                VALUES (\(owner.id), \(name), \(secret.prefix), \(secret.hash), \(expiresAt), \(scope.rawValue), \(role.rawValue))
                 RETURNING id, created_at
                 """, logger: self.logger)
             for try await (id, created) in rows.decode((UUID, Date).self) {
                 return APIKeyCreated(
                     key: secret.value,
                     info: APIKeyInfo(id: id, name: name, prefix: secret.prefix, ownerID: owner.id, ownerName: owner.name,
-                                     createdAt: created, lastUsedAt: nil, expiresAt: expiresAt, revokedAt: nil))
+                                     createdAt: created, lastUsedAt: nil, expiresAt: expiresAt, revokedAt: nil, scope: scope, role: role))
             }
             throw APIError(.internalServerError, code: "internal_error", message: "the API key could not be stored")
         }
@@ -68,16 +85,17 @@ struct APIKeyStore: Sendable {
     func list(owner: UUID?) async throws -> [APIKeyInfo] {
         let rows = try await self.client.query(
             """
-            SELECT k.id, k.name, k.prefix, k.owner_id, u.name, k.created_at, k.last_used_at, k.expires_at, k.revoked_at
+            SELECT k.id, k.name, k.prefix, k.owner_id, u.name, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.scope, k.role
             FROM api_keys k JOIN users u ON u.id = k.owner_id
             WHERE \(owner)::uuid IS NULL OR k.owner_id = \(owner)
             ORDER BY k.created_at DESC
             """, logger: self.logger)
         var keys: [APIKeyInfo] = []
-        for try await (id, name, prefix, ownerID, ownerName, created, used, expires, revoked)
-            in rows.decode((UUID, String, String, UUID, String?, Date, Date?, Date?, Date?).self) {
+        for try await (id, name, prefix, ownerID, ownerName, created, used, expires, revoked, scope, role)
+            in rows.decode((UUID, String, String, UUID, String?, Date, Date?, Date?, Date?, String, String).self) {
             keys.append(APIKeyInfo(id: id, name: name, prefix: prefix, ownerID: ownerID, ownerName: ownerName,
-                                   createdAt: created, lastUsedAt: used, expiresAt: expires, revokedAt: revoked))
+                                   createdAt: created, lastUsedAt: used, expiresAt: expires, revokedAt: revoked,
+                                   scope: APIKeyScope(rawValue: scope) ?? .readOnly, role: Role(rawValue: role) ?? .tenant))
         }
         return keys
     }

@@ -12,6 +12,8 @@ struct APIConfig: Sendable {
     var databaseStartupTimeout: Duration
     /// Timeouts for calls to LXD/Incus servers.
     var clusters = ClusterSettings()
+    /// Default and longest lifetime of API keys.
+    var apiKeys = APIKeySettings()
 
     init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
@@ -30,5 +32,6 @@ struct APIConfig: Sendable {
         self.rateLimit = try RateLimitSettings.read(settings)
         self.databaseStartupTimeout = .seconds(try settings.int("DATABASE_STARTUP_TIMEOUT_SECONDS", default: 30, range: 0...3600))
         self.clusters = try ClusterSettings(settings: settings)
+        self.apiKeys = try APIKeySettings(settings: settings)
     }
 }

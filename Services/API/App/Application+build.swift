@@ -106,7 +106,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
 
     let signedIn = v1.group().add(middleware: routes.authenticator)
     MeController().addRoutes(to: signedIn)
-    APIKeyController(store: routes.apiKeys).addRoutes(to: signedIn)
+    APIKeyController(store: routes.apiKeys, settings: config.apiKeys).addRoutes(to: signedIn)
     SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP).addRoutes(to: signedIn)
     UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: signedIn)
     OperationController(instances: routes.instances).addRoutes(to: signedIn)

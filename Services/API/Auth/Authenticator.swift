@@ -40,7 +40,7 @@ struct Authenticator: RouterMiddleware {
             throw Self.unauthorized("sign in: send Authorization: Bearer <token> or X-API-Key")
         }
         if APIKeySecret.looksLikeKey(credential) {
-            return try await self.identify(apiKey: credential, context: context)
+            return try await self.identify(apiKey: credential, method: request.method, context: context)
         }
         let claims: TokenClaims
         do {
@@ -67,17 +67,26 @@ struct Authenticator: RouterMiddleware {
         return identity
     }
 
-    /// An API key acts for its owner with the owner's current role.
-    func identify(apiKey: String, context: Context) async throws -> Identity {
+    /// An API key acts for its owner with the lower of its own role and the owner's role now
+    /// (what `users` holds from their latest token), so a demotion reaches old keys on their next
+    /// use; a read-only key may only read.
+    func identify(apiKey: String, method: HTTPRequest.Method, context: Context) async throws -> Identity {
         do {
-            let (ownerID, keyID) = try await self.apiKeys.authenticate(apiKey)
-            guard let owner = try await self.users.user(id: ownerID) else { throw APIKeyStore.Refusal.unknown }
+            let grant = try await self.apiKeys.authenticate(apiKey)
+            guard let owner = try await self.users.user(id: grant.ownerID) else { throw APIKeyStore.Refusal.unknown }
+            try Self.permit(method, scope: grant.scope)
             return Identity(id: owner.id, subject: owner.subject, name: owner.name, email: owner.email,
-                            role: owner.role, groups: owner.groups, authMethod: .apiKey, apiKeyID: keyID)
+                            role: min(grant.role, owner.role), groups: owner.groups, authMethod: .apiKey, apiKeyID: grant.keyID)
         } catch let refusal as APIKeyStore.Refusal {
             self.logger.debug("API key refused", metadata: ["reason": "\(refusal)", "request_id": "\(context.state.requestID)"])
             throw Self.unauthorized()
         }
+    }
+
+    /// A read-only key reads (`GET`, `HEAD`) and nothing else, whatever its role.
+    static func permit(_ method: HTTPRequest.Method, scope: APIKeyScope) throws(APIError) {
+        guard scope == .readOnly, method != .get, method != .head else { return }
+        throw APIError(.forbidden, code: "read_only_key", message: "this API key is read-only: it may only GET and HEAD, not \(method.rawValue)")
     }
 
     /// `AUTH_ENABLED=false` (development only): everyone is one admin.

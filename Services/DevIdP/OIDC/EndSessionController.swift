@@ -5,9 +5,10 @@ import OrcastraRuntime
 ///
 /// Nothing is kept between sign-ins, so there is no session to end: this only decides where
 /// the browser goes next. It goes to `post_logout_redirect_uri` when that is registered
-/// exactly and any `id_token_hint` is one of our ID tokens for this client (expired ones
-/// included: a hint is usually old by the time the user signs out); otherwise it sees a
-/// signed-out page.
+/// exactly, any `id_token_hint` is one of our ID tokens for this client (expired ones
+/// included: a hint is usually old by the time the user signs out) and any `client_id` is our
+/// client's (the gateway sends `client_id` instead of a hint, which §2 of the specification
+/// allows); otherwise it sees a signed-out page.
 struct EndSessionController {
     let endpoints: OIDCEndpoints
     let client: OIDCClient
@@ -24,6 +25,8 @@ struct EndSessionController {
         var hintProblem: String?
         if let hint = fields["id_token_hint"], await self.verifier.verify(hint, allowExpired: true) == nil {
             hintProblem = "id_token_hint is not an ID token of this provider for this application"
+        } else if let clientID = fields["client_id"], clientID != self.client.clientID {
+            hintProblem = "client_id \(clientID) is not this provider's application"
         }
         if hintProblem == nil, let target = fields["post_logout_redirect_uri"], self.client.postLogoutRedirectURIs.contains(target) {
             return AuthorizeController.redirect(to: RedirectURL.appending([("state", fields["state"])], to: target))

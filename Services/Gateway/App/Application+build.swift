@@ -42,10 +42,10 @@ func buildRouter(
     health: HealthMonitor
 ) -> Router<AppRequestContext> {
     let logger = Logger(label: "orcastra-gateway")
-    let pages = PageRenderer(templates: templates, version: config.service.version)
+    let pages = PageRenderer(templates: templates, version: config.service.version, formActions: config.formActions)
     let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
     let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
-    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing)
+    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle)
     let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix])
@@ -53,7 +53,7 @@ func buildRouter(
     health.addRoutes(to: router, paths: ["/health", "/healthz"])
     PagesController(pages: pages, guardian: guardian).addRoutes(to: router)
     AuthController(party: party, vault: vault, guardian: guardian, api: api, pages: pages, publicURL: config.publicURL,
-                   clientIP: config.service.clientIP, logger: logger).addRoutes(to: router)
+                   publicOrigin: GatewayConfig.origin(of: config.publicURL), clientIP: config.service.clientIP, logger: logger).addRoutes(to: router)
     APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP, guardian: guardian,
              publicOrigin: GatewayConfig.origin(of: config.publicURL)).addRoutes(to: router)
     return router

@@ -29,6 +29,21 @@ struct GatewayConfig: Sendable {
         self.redis = redis
     }
 
+    /// The CSP `form-action` of every page: our own origin, plus the identity provider's
+    /// (the issuer's and, when named, the end-session URL's), because browsers check
+    /// `form-action` on the redirects a form submission follows, and the sign-out form's answer
+    /// redirects to the provider's end-session endpoint.
+    var formActions: String {
+        var sources = ["'self'"]
+        for url in [self.auth.issuer, self.auth.logoutURL].compactMap({ $0 }) {
+            let origin = Self.origin(of: url)
+            // Operator text goes into a header: nothing that could end the directive.
+            guard origin.hasPrefix("http"), !origin.contains(where: { $0 == ";" || $0 == "," || $0.isWhitespace }) else { continue }
+            if !sources.contains(origin) { sources.append(origin) }
+        }
+        return sources.joined(separator: " ")
+    }
+
     /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
     static func origin(of url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }

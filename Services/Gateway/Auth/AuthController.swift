@@ -6,7 +6,7 @@ import OrcastraModels
 import OrcastraRuntime
 
 /// Sign-in and sign-out: `/login` → provider → `/api/auth/callback/authentik` → session;
-/// `/logout` → provider's end-session → `/signin`.
+/// `GET /logout` asks, `POST /logout` signs out → provider's end-session → `/signin`.
 struct AuthController {
     let party: RelyingParty
     let vault: SessionVault
@@ -14,6 +14,8 @@ struct AuthController {
     let api: APIClient
     let pages: PageRenderer
     let publicURL: String
+    /// `NEXTAUTH_URL`'s origin, which sign-out must come from.
+    let publicOrigin: String
     let clientIP: ClientIPPolicy
     let logger: Logger
 
@@ -22,7 +24,7 @@ struct AuthController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/login", use: self.login)
         router.get(RouterPath(stringLiteral: RelyingParty.callbackPath), use: self.callback)
-        router.get("/logout", use: self.logout)
+        router.get("/logout", use: self.confirmLogout)
         router.post("/logout", use: self.logout)
         router.get("/signin", use: self.signin)
     }
@@ -86,13 +88,26 @@ struct AuthController {
         if let old = request.cookies[SessionVault.cookieName]?.value { try? await self.vault.delete(old) }
         let id = try await self.vault.create(session)
         var response = Response.redirect(to: login.returnTo, type: .found)
-        response.setCookie(self.cookie(SessionVault.cookieName, id, maxAge: self.vault.lifetime, path: "/"))
+        response.setCookie(self.cookie(SessionVault.cookieName, id, maxAge: self.vault.cookieLifetime, path: "/"))
         response.setCookie(self.cookie(LoginState.cookieName, "", maxAge: 0, path: RelyingParty.callbackPath))
         return response
     }
 
-    /// Ends the session here and at the API, then lets the provider end its own.
+    /// A page with a sign-out button, not a sign-out: a GET must not change anything, or any
+    /// site could sign people out with a link or an image.
+    @Sendable func confirmLogout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let current = try await self.guardian.current(request, context: context) else {
+            return Response.redirect(to: "/signin", type: .found)
+        }
+        return try self.pages.render("signout", ["title": "Orcastra — sign out"], user: current.session.identity).asResponse
+    }
+
+    /// Ends the session here and at the API, then lets the provider end its own. Only from
+    /// the dashboard's own pages (the `Origin` check the API proxy applies).
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard SameOrigin.allows(request, publicOrigin: self.publicOrigin) else {
+            return try self.pages.error(.forbidden, title: "Sign-out refused", message: "Sign out from the Orcastra dashboard itself.")
+        }
         let signedOut = self.publicURL + "/signin"
         var target = signedOut
         // Through the guard, so an expired access token is refreshed and the API hears the sign-out.
@@ -104,9 +119,10 @@ struct AuthController {
                 self.logger.warning("the API did not record the sign-out", metadata: ["error": "\(error)"])
             }
             try await self.vault.delete(id)
-            target = await self.party.endSessionURL(idToken: session.idToken, returnTo: signedOut) ?? signedOut
+            target = await self.party.endSessionURL(returnTo: signedOut) ?? signedOut
         }
-        var response = Response.redirect(to: target, type: .found)
+        // 303: the browser follows a POST's answer with a GET.
+        var response = Response.redirect(to: target, type: .normal)
         response.setCookie(self.cookie(SessionVault.cookieName, "", maxAge: 0, path: "/"))
         return response
     }

@@ -18,9 +18,14 @@ struct GatewayAuthSettings: Sendable {
     /// Refresh this long before the access token expires.
     var refreshSkew: Duration
     var algorithms: Set<String>
+    /// `SESSION_MAX_HOURS`: a session ends this long after sign-in, however busy it is.
+    var sessionMaxAge: Duration
+    /// `SESSION_IDLE_MINUTES`: a session ends after this long without a request.
+    var sessionIdle: Duration
 
     init(issuer: String, clientID: String, clientSecret: String, secret: String, proxySecret: String? = nil,
-         logoutURL: String? = nil, refreshSkew: Duration = .seconds(60), algorithms: Set<String> = ["RS256", "ES256"]) {
+         logoutURL: String? = nil, refreshSkew: Duration = .seconds(60), algorithms: Set<String> = ["RS256", "ES256"],
+         sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(60 * 60)) {
         self.issuer = issuer
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -29,6 +34,8 @@ struct GatewayAuthSettings: Sendable {
         self.logoutURL = logoutURL
         self.refreshSkew = refreshSkew
         self.algorithms = algorithms
+        self.sessionMaxAge = sessionMaxAge
+        self.sessionIdle = sessionIdle
     }
 
     init(settings s: Settings) throws(ConfigError) {
@@ -46,7 +53,9 @@ struct GatewayAuthSettings: Sendable {
             proxySecret: s.string("AUTH_PROXY_SECRET", secret: true),
             logoutURL: s.string("NEXT_PUBLIC_AUTHENTIK_LOGOUT_URL"),
             refreshSkew: .seconds(try s.int("SESSION_REFRESH_SKEW_SECONDS", default: 60, range: 0...3600)),
-            algorithms: try TokenVerifier.Policy.algorithms(s)
+            algorithms: try TokenVerifier.Policy.algorithms(s),
+            sessionMaxAge: .seconds(3600 * (try s.int("SESSION_MAX_HOURS", default: 12, range: 1...720))),
+            sessionIdle: .seconds(60 * (try s.int("SESSION_IDLE_MINUTES", default: 60, range: 1...43_200)))
         )
     }
 }

@@ -25,7 +25,7 @@ struct RelyingParty: Sendable {
         self.redirectURI = publicURL + Self.callbackPath
         self.metadata = MetadataCache(issuer: settings.issuer, http: http)
         self.idTokens = TokenVerifier(
-            policy: .init(issuer: settings.issuer, audience: settings.clientID, algorithms: settings.algorithms),
+            policy: .init(issuer: settings.issuer, audience: settings.clientID, algorithms: settings.algorithms, refusesIDTokens: false),
             keys: .discovering(issuer: settings.issuer, http: http, policy: .init(refetchCooldown: .seconds(10)))
         )
     }
@@ -56,12 +56,20 @@ struct RelyingParty: Sendable {
         return claims
     }
 
-    /// The provider's end-session URL with `id_token_hint` and where to come back to.
-    func endSessionURL(idToken: String, returnTo: String) async -> String? {
+    /// The provider's end-session URL with `client_id` and where to come back to.
+    ///
+    /// RP-Initiated Logout 1.0 (§2) lets `client_id` stand in for `id_token_hint` next to
+    /// `post_logout_redirect_uri`, and discovery has no field saying which a provider wants,
+    /// so the gateway always sends `client_id`: the ID token, a signed record of who the user is,
+    /// then never travels in a URL, where browser history, proxies and the provider's access log
+    /// would keep it. Authentik and the development provider both accept it. A provider that
+    /// insisted on `id_token_hint` would show its own signed-out page instead of sending the
+    /// browser back; that, not leaking the token, is the fallback (Services/README.md, rule 8).
+    func endSessionURL(returnTo: String) async -> String? {
         let endpoint: String?
         if let configured = self.settings.logoutURL { endpoint = configured } else { endpoint = try? await self.metadata.get().endSessionEndpoint }
         guard let endpoint else { return nil }
-        let query = FormEncoding.encode([("id_token_hint", idToken), ("post_logout_redirect_uri", returnTo)])
+        let query = FormEncoding.encode([("client_id", self.settings.clientID), ("post_logout_redirect_uri", returnTo)])
         return endpoint + (endpoint.contains("?") ? "&" : "?") + query
     }
 

@@ -9,6 +9,8 @@ import OrcastraRuntime
 struct PageRenderer: Sendable {
     let templates: MustacheLibrary
     let version: String
+    /// The CSP `form-action` sources (`GatewayConfig.formActions`).
+    var formActions = "'self'"
 
     func render(_ template: String, _ values: [String: Any], user: Identity? = nil, status: HTTPResponse.Status = .ok) throws -> HTML {
         var values = values
@@ -23,7 +25,7 @@ struct PageRenderer: Sendable {
         guard let html = self.templates.render(values, withTemplate: template) else {
             throw APIError(.internalServerError, code: "template_missing", message: "The page template \(template) is missing.")
         }
-        return HTML(html: html, status: status)
+        return HTML(html: html, status: status, formActions: self.formActions)
     }
 
     /// A page that explains a failure, with the status that goes with it.
@@ -47,6 +49,7 @@ struct PageRenderer: Sendable {
 struct HTML: ResponseGenerator {
     let html: String
     var status: HTTPResponse.Status = .ok
+    var formActions = "'self'"
 
     func response(from request: Request, context: some RequestContext) throws -> Response { self.asResponse }
 
@@ -56,7 +59,7 @@ struct HTML: ResponseGenerator {
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-store",
-                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action \(self.formActions)",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
                 HTTPField.Name("Referrer-Policy")!: "same-origin",
             ],

@@ -50,7 +50,7 @@ struct APIProxy {
     }
 
     @Sendable func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
-        if request.method != .get && request.method != .head, let origin = request.headers[.origin], origin != self.publicOrigin {
+        guard SameOrigin.allows(request, publicOrigin: self.publicOrigin) else {
             throw APIError(.forbidden, code: "cross_origin", message: "Requests that change something must come from the Orcastra dashboard.")
         }
         guard let current = try await self.guardian.current(request, context: context) else {

@@ -5,7 +5,8 @@ import Logging
 import OrcastraRuntime
 
 /// Finds the signed-in session of a request, keeping it usable: refused once the API has
-/// flagged it ended, and refreshed before its access token expires.
+/// flagged it ended or it is past its lifetime (`SessionVault`), its idle time restarted, and
+/// refreshed before its access token expires.
 ///
 /// Concurrent requests of one session refresh once (Services/README.md, security rule 7): the first takes a
 /// Redis lock and refreshes, the others wait for the new tokens to appear. `invalid_grant`
@@ -34,6 +35,7 @@ struct SessionGuard: Sendable {
             try await self.vault.delete(id)
             return nil
         }
+        try await self.vault.touch(id, session)
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
         return try await self.refresh(id: id, stale: session, requestID: context.state.requestID).map { Current(id: id, session: $0) }
     }

@@ -7,11 +7,18 @@ import OrcastraRuntime
 /// The browser's cookie holds only a random 256-bit id; Redis is keyed by its SHA-256, so
 /// neither a Redis dump nor a log of keys gives anyone a usable cookie, and the body (tokens)
 /// is unreadable without the secret. A tampered or unreadable body counts as signed out.
+///
+/// A session lives at most `maxAge` from sign-in and `idle` from its last request. Redis keeps
+/// each one for the lower of the two (`ttl(of:)`), renewed by `touch` on every request, so an
+/// idle session is deleted by Redis itself; `load` also refuses and deletes one past `maxAge`.
 struct SessionVault: Sendable {
     let redis: RedisClient
     let key: SymmetricKey
-    /// How long an idle session lives in Redis; each save extends it.
-    var lifetime: Int = 30 * 86_400
+    var maxAge: Duration = .seconds(12 * 3600)
+    var idle: Duration = .seconds(3600)
+
+    /// The cookie's Max-Age: the browser may forget it when the session cannot live longer.
+    var cookieLifetime: Int { Int(self.maxAge.components.seconds) }
 
     static let cookieName = "orcastra_session"
 
@@ -26,14 +33,39 @@ struct SessionVault: Sendable {
         return id
     }
 
-    func save(_ session: GatewaySession, id: String) async throws {
-        let sealed = try AES.GCM.seal(try JSONEncoder().encode(session), using: self.key, authenticating: Data(Self.redisKey(id).utf8))
-        guard let combined = sealed.combined else { throw RedisError.server("could not seal the session") }
-        _ = try await self.redis.command([Array("SET".utf8), Array(Self.redisKey(id).utf8), Array(combined), Array("EX".utf8), Array(String(self.lifetime).utf8)])
+    /// Seconds the session may still live in Redis, or nil when it is past `maxAge`.
+    func ttl(of session: GatewaySession, now: Date = Date()) -> Int? {
+        let remaining = session.createdAt + Double(self.maxAge.components.seconds) - now.timeIntervalSince1970
+        guard remaining >= 1 else { return nil }
+        return min(Int(self.idle.components.seconds), Int(remaining))
     }
 
-    /// The session for a cookie id, or nil when there is none or it does not open.
+    /// Stores `session` for its `ttl(of:)`; one past `maxAge` is deleted instead.
+    func save(_ session: GatewaySession, id: String) async throws {
+        guard let ttl = self.ttl(of: session) else { return try await self.delete(id) }
+        let sealed = try AES.GCM.seal(try JSONEncoder().encode(session), using: self.key, authenticating: Data(Self.redisKey(id).utf8))
+        guard let combined = sealed.combined else { throw RedisError.server("could not seal the session") }
+        _ = try await self.redis.command([Array("SET".utf8), Array(Self.redisKey(id).utf8), Array(combined), Array("EX".utf8), Array(String(ttl).utf8)])
+    }
+
+    /// The session for a cookie id, or nil when there is none, it does not open or it is past
+    /// `maxAge` (then it is deleted).
     func load(_ id: String) async throws -> GatewaySession? {
+        guard let session = try await self.open(id) else { return nil }
+        guard self.ttl(of: session) != nil else {
+            try await self.delete(id)
+            return nil
+        }
+        return session
+    }
+
+    /// A request used the session: its idle time starts again (never past `maxAge`).
+    func touch(_ id: String, _ session: GatewaySession) async throws {
+        guard let ttl = self.ttl(of: session) else { return try await self.delete(id) }
+        _ = try await self.redis.command("EXPIRE", Self.redisKey(id), String(ttl))
+    }
+
+    private func open(_ id: String) async throws -> GatewaySession? {
         guard id.utf8.count == 43 else { return nil }
         let value = try await self.redis.command([Array("GET".utf8), Array(Self.redisKey(id).utf8)])
         guard case .bulk(let bytes) = value else { return nil }

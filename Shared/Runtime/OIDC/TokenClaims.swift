@@ -20,10 +20,15 @@ public struct TokenClaims: JWTPayload, Equatable {
     public var groups: [String]?
     public var authorizedParty: String?
     public var sessionID: String?
+    /// ID tokens only (OpenID Connect Core §3.1.3.6): the access token's hash.
+    public var atHash: String?
+    /// Authentik access tokens only: a value drawn afresh for each access token.
+    public var uid: String?
 
     public init(issuer: String? = nil, subject: String? = nil, audience: [String]? = nil, expires: Double? = nil, notBefore: Double? = nil,
                 issuedAt: Double? = nil, nonce: String? = nil, name: String? = nil, email: String? = nil,
-                preferredUsername: String? = nil, groups: [String]? = nil, authorizedParty: String? = nil, sessionID: String? = nil) {
+                preferredUsername: String? = nil, groups: [String]? = nil, authorizedParty: String? = nil, sessionID: String? = nil,
+                atHash: String? = nil, uid: String? = nil) {
         self.issuer = issuer
         self.subject = subject
         self.audience = audience
@@ -37,11 +42,14 @@ public struct TokenClaims: JWTPayload, Equatable {
         self.groups = groups
         self.authorizedParty = authorizedParty
         self.sessionID = sessionID
+        self.atHash = atHash
+        self.uid = uid
     }
 
     enum CodingKeys: String, CodingKey {
         case issuer = "iss", subject = "sub", audience = "aud", expires = "exp", notBefore = "nbf", issuedAt = "iat"
-        case nonce, name, email, groups
+        case nonce, name, email, groups, uid
+        case atHash = "at_hash"
         case preferredUsername = "preferred_username"
         case authorizedParty = "azp"
         case sessionID = "sid"
@@ -66,6 +74,8 @@ public struct TokenClaims: JWTPayload, Equatable {
         self.groups = try c.decodeIfPresent([String].self, forKey: .groups)
         self.authorizedParty = try c.decodeIfPresent(String.self, forKey: .authorizedParty)
         self.sessionID = try c.decodeIfPresent(String.self, forKey: .sessionID)
+        self.atHash = try c.decodeIfPresent(String.self, forKey: .atHash)
+        self.uid = try c.decodeIfPresent(String.self, forKey: .uid)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -85,6 +95,26 @@ public struct TokenClaims: JWTPayload, Equatable {
         try c.encodeIfPresent(self.groups, forKey: .groups)
         try c.encodeIfPresent(self.authorizedParty, forKey: .authorizedParty)
         try c.encodeIfPresent(self.sessionID, forKey: .sessionID)
+        try c.encodeIfPresent(self.atHash, forKey: .atHash)
+        try c.encodeIfPresent(self.uid, forKey: .uid)
+    }
+
+    /// Whether these claims, under a JOSE header `typ`, are an ID token rather than an access
+    /// token, as far as the two can be told apart.
+    ///
+    /// A `typ` of `at+jwt` (RFC 9068) says access token and one naming `id_token` says ID token.
+    /// Otherwise the payload decides: Authentik builds its access token from the ID token's
+    /// claims and adds `azp` and `uid` (the development provider does the same, `nonce`
+    /// included), so a token with both is an access token; without them, a `nonce` or `at_hash`
+    /// marks an ID token. A token with none of these markers cannot be told apart and passes.
+    public func isIDToken(typ: String?) -> Bool {
+        if let typ = typ?.lowercased() {
+            let media = typ.hasPrefix("application/") ? String(typ.dropFirst("application/".count)) : typ
+            if media == "at+jwt" { return false }
+            if media.contains("id_token") || media == "id+jwt" { return true }
+        }
+        if self.authorizedParty != nil && self.uid != nil { return false }
+        return self.nonce != nil || self.atHash != nil
     }
 
     /// Claim checks happen in `TokenVerifier`, against a clock it is given.

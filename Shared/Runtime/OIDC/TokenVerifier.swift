@@ -2,9 +2,9 @@ import Foundation
 import JWTKit
 
 /// Checks a bearer JWT the way security rules 11–16 (Services/README.md) ask, in this order:
-/// size, header (`alg` pinned by configuration, `kid` required), key (from `JWKSCache`, whose
+/// size, header (`alg` pinned by configuration, `kid` required, `typ` read only to tell ID tokens apart), key (from `JWKSCache`, whose
 /// algorithm must equal the header's), signature (jwt-kit), then `iss` exactly, `aud`, `exp`
-/// and `nbf` with leeway, `sub`. Header-embedded `jwk`, `jku` and `x5u` are never read.
+/// and `nbf` with leeway, `sub`, and (for access tokens) that it is not an ID token. Header-embedded `jwk`, `jku` and `x5u` are never read.
 public struct TokenVerifier: Sendable {
     public struct Policy: Sendable {
         /// What a JWKS can carry and jwt-kit verifies; HMAC and `none` are never accepted.
@@ -24,13 +24,20 @@ public struct TokenVerifier: Sendable {
         public var algorithms: Set<String>
         public var leeway: Duration
         public var maxTokenBytes: Int
+        /// Refuse tokens that are recognisably ID tokens (`TokenClaims.isIDToken`). On for the
+        /// API, where a bearer must be an access token: an ID token is meant for the client that
+        /// asked for it, and any party it was shown to could otherwise replay it as a credential.
+        /// Off only where ID tokens are what is being checked (the gateway's sign-in).
+        public var refusesIDTokens: Bool
 
-        public init(issuer: String, audience: String, algorithms: Set<String> = ["RS256", "ES256"], leeway: Duration = .seconds(60), maxTokenBytes: Int = 16 * 1024) {
+        public init(issuer: String, audience: String, algorithms: Set<String> = ["RS256", "ES256"], leeway: Duration = .seconds(60), maxTokenBytes: Int = 16 * 1024,
+                    refusesIDTokens: Bool = true) {
             self.issuer = issuer
             self.audience = audience
             self.algorithms = algorithms
             self.leeway = leeway
             self.maxTokenBytes = maxTokenBytes
+            self.refusesIDTokens = refusesIDTokens
         }
     }
 
@@ -66,6 +73,7 @@ public struct TokenVerifier: Sendable {
             throw TokenRejection("signature or payload invalid: \(error)")
         }
         try self.check(claims)
+        if self.policy.refusesIDTokens, claims.isIDToken(typ: header.typ) { throw TokenRejection("an ID token is not an access token") }
         return claims
     }
 
@@ -86,6 +94,7 @@ public struct TokenVerifier: Sendable {
     struct Header: Decodable {
         var alg: String?
         var kid: String?
+        var typ: String?
     }
 
     /// The JOSE header, decoded without trusting anything in it yet.
