@@ -33,6 +33,9 @@ struct UserKeyController {
     static func folder(_ user: Identity) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())") }
     static func path(_ user: Identity, _ id: UUID) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())/\(id.uuidString.lowercased())") }
 
+    /// Keys one user may keep: enough for every machine they use, few enough to list at once.
+    static let maxKeys = 50
+
     /// Paged, newest first.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<UserKey> {
         let page = try PageRequest(query: request.uri.queryParameters)
@@ -64,6 +67,9 @@ struct UserKeyController {
         let existing = try await self.keys(of: user)
         if let same = existing.first(where: { $0.fingerprint == key.fingerprint }) {
             throw APIError(.conflict, code: "duplicate_key", message: "this key is already saved as '\(same.name)'")
+        }
+        guard existing.count < Self.maxKeys else {
+            throw APIError(.conflict, code: "key_limit_reached", message: "you have \(existing.count) keys saved, the most one user may keep (\(Self.maxKeys)); remove one first")
         }
         try await self.secrets.store.write(path, data: key.stored, cas: 0)
         try await self.audit.record(AuditEvent(
