@@ -103,7 +103,7 @@ struct ClusterController {
         try ClusterRegistration.checkDescription(description)
         let cluster = try await self.clusters.register(.init(
             name: body.name, description: description, source: try body.source(), owner: caller.id,
-            actor: .init(caller), requestID: context.state.requestID))
+            actor: .init(caller), requestID: context.state.requestID, privileged: caller.role == .admin))
         var response = try JSONResponse.encode(cluster, status: .created)
         response.headers[.location] = "/api/v1/clusters/\(cluster.id.uuidString.lowercased())"
         return response
