@@ -86,25 +86,25 @@ def timed(path, key):
 
 def main():
     key = api_key()
-    clusters = {c["name"]: c["id"] for c in call("GET", "/api/v1/clusters", key)["items"]}
+    clusters = {c["name"]: c["id"] for c in call("GET", "/api/v1/clusters?limit=500", key)["items"]}
     ids = [clusters.get("demo-a"), clusters.get("demo-b")]
     if None in ids:
         raise SystemExit("the demo clusters demo-a and demo-b are not registered; run `make run` first")
     for daemon, cid in zip("ab", ids):
-        have = {i["name"] for i in call("GET", f"/api/v1/clusters/{cid}/instances", key)["items"]}
+        have = {i["name"] for i in call("GET", f"/api/v1/clusters/{cid}/instances?limit=500", key)["items"]}
         missing = [f"bench-{n:02d}" for n in range(COUNT) if f"bench-{n:02d}" not in have]
         if missing:
             print(f"creating {len(missing)} containers on demo-{daemon} …", flush=True)
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda name: lxc(daemon, "init", "busybox", name), missing))
-    counts = [len(call("GET", f"/api/v1/clusters/{cid}/instances", key)["items"]) for cid in ids]
+    counts = [len(call("GET", f"/api/v1/clusters/{cid}/instances?limit=500", key)["items"]) for cid in ids]
     a, b, both = [], [], []
     for _ in range(2):  # warm-up: connections, caches, credentials
-        timed(f"/api/v1/clusters/{ids[0]}/instances", key); timed(f"/api/v1/clusters/{ids[1]}/instances", key); timed("/api/v1/instances", key)
+        timed(f"/api/v1/clusters/{ids[0]}/instances?limit=500", key); timed(f"/api/v1/clusters/{ids[1]}/instances?limit=500", key); timed("/api/v1/instances?limit=500", key)
     for _ in range(ROUNDS):
-        a.append(timed(f"/api/v1/clusters/{ids[0]}/instances", key))
-        b.append(timed(f"/api/v1/clusters/{ids[1]}/instances", key))
-        both.append(timed("/api/v1/instances", key))
+        a.append(timed(f"/api/v1/clusters/{ids[0]}/instances?limit=500", key))
+        b.append(timed(f"/api/v1/clusters/{ids[1]}/instances?limit=500", key))
+        both.append(timed("/api/v1/instances?limit=500", key))
     ma, mb, mboth = statistics.median(a), statistics.median(b), statistics.median(both)
     print(f"instances: demo-a {counts[0]}, demo-b {counts[1]}; {ROUNDS} rounds, medians (p90)")
     print(f"  demo-a alone         {ma:8.1f} ms  ({statistics.quantiles(a, n=10)[-1]:.1f})")

@@ -43,10 +43,18 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
 public struct InstanceList: Codable, Sendable {
     public var items: [InstanceSummary]
     public var clusters: [ClusterReach]
+    /// The next page of `items` (`?cursor=`); nil on the last. Every page lists every cluster.
+    @NullWhenNil public var nextCursor: String?
 
-    public init(items: [InstanceSummary], clusters: [ClusterReach]) {
+    public init(items: [InstanceSummary], clusters: [ClusterReach], nextCursor: String? = nil) {
         self.items = items
         self.clusters = clusters
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, clusters
+        case nextCursor = "next_cursor"
     }
 }
 

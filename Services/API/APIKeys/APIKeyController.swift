@@ -60,7 +60,8 @@ struct APIKeyController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<APIKeyInfo> {
         let identity = try context.requireIdentity()
-        return ListPage(items: try await self.store.list(owner: identity.role == .admin ? nil : identity.id))
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.store.list(owner: identity.role == .admin ? nil : identity.id)) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

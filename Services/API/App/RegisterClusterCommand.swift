@@ -7,7 +7,8 @@ import OrcastraRuntime
 import PostgresNIO
 
 /// `orcastra-api register-cluster NAME < token`: registers an LXD/Incus server from a trust
-/// token read on standard input, as the system (no owner: admins see it). `make run` uses it
+/// token read on standard input, as the system (no owner: admins see it; privileged like an
+/// admin, so the loopback test bed may be registered). `make run` uses it
 /// for the demo clusters; it goes through the same `ClusterRegistration` as the API, audit
 /// event included. Run it against a database the API has migrated.
 enum RegisterClusterCommand {
@@ -36,7 +37,8 @@ enum RegisterClusterCommand {
                     store: ClusterStore(client: postgres, logger: logger), connections: ClusterConnections(secrets: secrets, settings: config.clusters),
                     secrets: secrets, pki: pki, audit: AuditTrail(config: config.service, sink: .standardOutput), logger: logger)
                 return try await clusters.register(.init(name: name, description: "demo: an LXD server of the local test bed",
-                                                         source: .token(try TrustToken(token)), owner: nil, actor: .system, requestID: nil))
+                                                         source: .token(try TrustToken(token)), owner: nil, actor: .system, requestID: nil,
+                                                         privileged: true))
             }
         } catch {
             Self.fail("registering \(name) failed: \((error as? any APIErrorConvertible)?.apiError.message ?? "\(error)")")

@@ -18,8 +18,8 @@ struct AuditLogFilter: Sendable, Equatable {
     /// Only events older than this `seq` (from the cursor).
     var before: Int64?
 
-    static let defaultLimit = 50
-    static let maxLimit = 500
+    static let defaultLimit = PageRequest.defaultLimit
+    static let maxLimit = PageRequest.maxLimit
     /// Longer actor or action values cannot match anything the API records.
     static let maxTextLength = 256
 
@@ -52,12 +52,7 @@ struct AuditLogFilter: Sendable, Equatable {
             }
             self.result = result
         }
-        if let raw = query["limit"].map(String.init) {
-            guard let limit = Int(raw), (1...Self.maxLimit).contains(limit) else {
-                throw Self.invalid("limit", "must be a whole number from 1 to \(Self.maxLimit)")
-            }
-            self.limit = limit
-        }
+        self.limit = try PageRequest.limit(in: query)
         if let raw = query["cursor"].map(String.init) {
             guard let seq = AuditCursor.decode(raw) else { throw Self.invalid("cursor", "is not a cursor this endpoint gave out") }
             self.before = seq

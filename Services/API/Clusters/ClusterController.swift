@@ -86,8 +86,10 @@ struct ClusterController {
         var description: String?
     }
 
+    /// Paged (`?limit=`, `?cursor=`) by name.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<Cluster> {
-        ListPage(items: try await self.clusters.list(visibleTo: try context.requireIdentity()))
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.clusters.list(visibleTo: try context.requireIdentity())) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Cluster {
@@ -101,7 +103,7 @@ struct ClusterController {
         try ClusterRegistration.checkDescription(description)
         let cluster = try await self.clusters.register(.init(
             name: body.name, description: description, source: try body.source(), owner: caller.id,
-            actor: .init(caller), requestID: context.state.requestID))
+            actor: .init(caller), requestID: context.state.requestID, privileged: caller.role == .admin))
         var response = try JSONResponse.encode(cluster, status: .created)
         response.headers[.location] = "/api/v1/clusters/\(cluster.id.uuidString.lowercased())"
         return response
@@ -127,9 +129,11 @@ struct ClusterController {
 
     /// `projects`, `profiles`, `networks`, `storage-pools` and `images`, in `?project=` where
     /// the kind lives in projects.
+    /// Paged by name.
     @Sendable func resources(_ request: Request, context: AppRequestContext) async throws -> ListPage<ClusterResource> {
-        ListPage(items: try await self.clusters.resources(try context.parameters.uuid("id"), kind: try context.parameters.require("resource"),
-                                                          project: request.uri.queryParameters.get("project"), visibleTo: try context.requireIdentity()))
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.clusters.resources(try context.parameters.uuid("id"), kind: try context.parameters.require("resource"),
+                                                           project: request.uri.queryParameters.get("project"), visibleTo: try context.requireIdentity())) { $0.name }
     }
 }
 extension Cluster: ResponseEncodable {}

@@ -12,6 +12,13 @@ import PostgresNIO
 /// endpoint and a certificate the server already trusts, the same checks minus the trust step.
 /// The row, the credentials at `clusters/<id>` and the audit event are written together; if
 /// any step fails, what earlier steps did (trust entry, secret, certificate) is undone.
+///
+/// A caller who is not an admin is held to more, because registration makes the API connect
+/// where the caller says: the addresses must pass `ClusterAddressPolicy`, every failed address
+/// gets the same words (what the network answered is not theirs to learn), a partner owns at
+/// most `MAX_CLUSTERS_PER_PARTNER` clusters, and a token's secret must be proven even when the
+/// server already trusts Orcastra's certificate (by trusting our CA). Every user starts at most
+/// `CLUSTER_REGISTRATIONS_PER_HOUR` registrations an hour.
 struct ClusterRegistration: Sendable {
     let store: ClusterStore
     let connections: ClusterConnections
@@ -19,6 +26,11 @@ struct ClusterRegistration: Sendable {
     let pki: PKIService
     let audit: AuditTrail
     let logger: Logger
+
+    var settings: ClusterSettings { self.connections.settings }
+    var limit: ClusterRegistrationLimit {
+        ClusterRegistrationLimit(client: self.store.client, perHour: self.settings.registrationsPerHour, logger: self.logger)
+    }
 
     /// How the caller proves Orcastra may use the server.
     enum Source: Sendable {
@@ -33,6 +45,9 @@ struct ClusterRegistration: Sendable {
         var owner: UUID?
         var actor: AuditActor
         var requestID: String?
+        /// An admin or the system: any address, detailed errors, no quota, no proof of the
+        /// token's secret needed when the server already trusts us.
+        var privileged: Bool
     }
 
     /// Names as LXD names remotes: a letter or digit, then letters, digits, `.`, `_`, `-`.
@@ -48,6 +63,8 @@ struct ClusterRegistration: Sendable {
     }
 
     func register(_ request: Request) async throws -> Cluster {
+        // Before anything is tried (and not counted as an attempt of its own when refused).
+        if let owner = request.owner { try await self.limit.admit(owner) }
         var undo = Undo()
         do {
             let cluster = try await self.attempt(request, undo: &undo)
@@ -72,8 +89,9 @@ struct ClusterRegistration: Sendable {
         guard try await !self.store.nameTaken(request.name) else {
             throw APIError(.conflict, code: "name_taken", message: "a cluster named '\(request.name)' is already registered")
         }
+        try await self.checkQuota(request, connection: nil)
         let id = UUID()
-        let (address, serverPEM, expected) = try await self.pin(request.source)
+        let (address, serverPEM, expected) = try await self.pin(request.source, privileged: request.privileged)
         let endpoint = "https://\(address)"
 
         // Our credentials: issued now for a token, brought by the caller otherwise.
@@ -98,10 +116,14 @@ struct ClusterRegistration: Sendable {
         let driver = try self.connections.driver(endpoint: endpoint, credentials: credentials)
 
         let before = try await driver.server()
-        if case .token(let token) = request.source, before.auth != "trusted" {
-            // Undone even if the answer is lost: the server may have added us all the same.
-            undo.add("remove our certificate from \(endpoint)") { try await driver.removeCertificate(fingerprint: clientFingerprint) }
-            try await self.trust(token, name: "orcastra-\(request.name)", extensions: before.apiExtensions, driver: driver)
+        if case .token(let token) = request.source {
+            if before.auth != "trusted" {
+                // Undone even if the answer is lost: the server may have added us all the same.
+                undo.add("remove our certificate from \(endpoint)") { try await driver.removeCertificate(fingerprint: clientFingerprint) }
+                try await self.trust(token, name: "orcastra-\(request.name)", extensions: before.apiExtensions, driver: driver)
+            } else if !request.privileged {
+                try await self.proveSecret(token, driver: driver)
+            }
         }
         let server = try await driver.server()
         guard server.auth == "trusted" else {
@@ -125,6 +147,7 @@ struct ClusterRegistration: Sendable {
         undo.add("delete secret \(path)") { try await self.secrets.store.delete(path) }
         do {
             try await self.audit.record(event, client: self.store.client, logger: self.logger) { connection in
+                try await self.checkQuota(request, connection: connection)
                 try await self.store.insert(cluster, clientSerial: serial, on: connection)
                 try await self.secrets.store.write(path, data: credentials.stored, cas: 0)
             }
@@ -138,8 +161,11 @@ struct ClusterRegistration: Sendable {
     }
 
     /// Finds a reachable address and the server certificate there, checked against the
-    /// fingerprint the caller gave: returns the address, the certificate and the fingerprint.
-    private func pin(_ source: Source) async throws -> (String, String, String) {
+    /// fingerprint the caller gave: returns the address connected to (`ip:port`, stored as the
+    /// endpoint so a later DNS change cannot move the cluster), the certificate and the
+    /// fingerprint. For a caller who is not privileged, each address must pass the address
+    /// policy and a failed one is reported in the same words whatever went wrong.
+    private func pin(_ source: Source, privileged: Bool) async throws -> (String, String, String) {
         let addresses: [String]
         let expected: String
         switch source {
@@ -155,22 +181,72 @@ struct ClusterRegistration: Sendable {
             expected = fingerprint
         }
         var failures: [String] = []
+        var refused: [String] = []
         for address in addresses {
-            let pem: String
+            let targets: [ClusterAddressPolicy.Target]
             do {
-                pem = try await ServerCertificateProbe.certificate(at: address, timeout: self.connections.settings.connectTimeout)
+                targets = try self.settings.addresses.resolve(address, checked: !privileged)
+            } catch let error as ClusterAddressPolicy.Refused {
+                refused.append(error.description)
+                continue
             } catch {
-                failures.append("\(address): \(error)")
+                failures.append(privileged ? "\(address): \(error)" : Self.genericFailure(address))
                 continue
             }
-            let presented = try ClusterCredentials.fingerprint(pem: pem)
-            guard SecureCompare.equal(presented, expected) else {
-                throw APIError(.badGateway, code: "fingerprint_mismatch",
-                               message: "the server at \(address) presented a certificate with fingerprint \(presented), not the expected \(expected)")
+            for target in targets {
+                let pem: String
+                do {
+                    pem = try await ServerCertificateProbe.certificate(at: target.description, timeout: self.settings.connectTimeout)
+                } catch {
+                    failures.append(privileged ? "\(target): \(error)" : Self.genericFailure(address))
+                    continue
+                }
+                let presented = try ClusterCredentials.fingerprint(pem: pem)
+                guard SecureCompare.equal(presented, expected) else {
+                    if privileged {
+                        throw APIError(.badGateway, code: "fingerprint_mismatch",
+                                       message: "the server at \(target) presented a certificate with fingerprint \(presented), not the expected \(expected)")
+                    }
+                    failures.append(Self.genericFailure(address))
+                    continue
+                }
+                return (target.description, pem, expected)
             }
-            return (address, pem, expected)
         }
-        throw APIError(.badGateway, code: "cluster_unreachable", message: "no address answered: \(failures.joined(separator: "; "))")
+        if failures.isEmpty, !refused.isEmpty {
+            throw APIError(.unprocessableContent, code: "address_not_allowed",
+                           message: "no address the \(addresses.count == 1 ? "request names" : "token names") may be registered: \(refused.joined(separator: "; "))")
+        }
+        throw APIError(.badGateway, code: "cluster_unreachable", message: "no address answered: \((refused + failures).joined(separator: "; "))")
+    }
+
+    /// The one thing a caller who is not an admin learns about an address that failed: not
+    /// whether it was closed, filtered, not TLS, or another server.
+    static func genericFailure(_ address: String) -> String {
+        "\(address): no LXD server with the expected certificate answered"
+    }
+
+    /// Refuses a partner's registration past `MAX_CLUSTERS_PER_PARTNER`. Checked before any
+    /// connection and again in the transaction that inserts the row (under a lock per owner), so
+    /// parallel registrations cannot overshoot.
+    private func checkQuota(_ request: Request, connection: PostgresConnection?) async throws {
+        guard !request.privileged, let owner = request.owner else { return }
+        let owned = try await self.store.count(ownedBy: owner, on: connection)
+        guard owned < self.settings.maxPerPartner else {
+            throw APIError(.conflict, code: "cluster_limit_reached",
+                           message: "you have \(owned) clusters registered, the most a partner may have (\(self.settings.maxPerPartner)); remove one first")
+        }
+    }
+
+    /// For a server that already trusts our certificate (it trusts our CA): the token's secret
+    /// must be one the server has pending, and it is used up, as adding our certificate with it
+    /// would have done. Without this any partner could claim any server that trusts our CA.
+    private func proveSecret(_ token: TrustToken, driver: ClusterDriver) async throws {
+        guard let operation = try await driver.pendingTrustToken(secret: token.secret) else {
+            throw APIError(.unprocessableContent, code: "trust_token_rejected",
+                           message: "the server has no pending trust token with this secret (used already, revoked or expired)")
+        }
+        try await driver.cancelOperation(operation)
     }
 
     /// Adds our certificate to the server's trust store with the token. Here a refusal means

@@ -46,6 +46,17 @@ struct ClusterStore: Sendable {
         return false
     }
 
+    /// How many clusters `owner` has. On a transaction's `connection` it first takes a lock per
+    /// owner held to the commit, so two registrations of one partner count one after the other.
+    func count(ownedBy owner: UUID, on connection: PostgresConnection?) async throws -> Int {
+        let query: PostgresQuery = "SELECT count(*)::int FROM clusters WHERE owner_id = \(owner)"
+        guard let connection else {
+            return try await self.client.query(query, logger: self.logger).decode(Int.self).all().first ?? 0
+        }
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("clusters-of:" + owner.uuidString), 0))", logger: self.logger)
+        return try await connection.query(query, logger: self.logger).decode(Int.self).all().first ?? 0
+    }
+
     func insert(_ cluster: Cluster, clientSerial: String?, on connection: PostgresConnection) async throws {
         try await connection.query(
             """

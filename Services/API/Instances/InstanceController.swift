@@ -21,13 +21,15 @@ struct InstanceController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> InstanceList {
         let caller = try context.requireIdentity()
         let query = request.uri.queryParameters
-        return try await self.instances.list(for: caller, filter: try InstanceFilter { query.get($0) })
+        let page = try PageRequest(query: query)
+        return try await self.instances.list(for: caller, filter: try InstanceFilter { query.get($0) }, page: page)
     }
 
-    /// One cluster's instances, failing (502/504) when it does not answer.
+    /// One cluster's instances, failing (502/504) when it does not answer; paged by project and name.
     @Sendable func listOne(_ request: Request, context: AppRequestContext) async throws -> ListPage<InstanceSummary> {
-        ListPage(items: try await self.instances.list(cluster: try context.parameters.uuid("id"), project: request.uri.queryParameters.get("project"),
-                                                      caller: try context.requireIdentity()))
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.instances.list(cluster: try context.parameters.uuid("id"), project: request.uri.queryParameters.get("project"),
+                                                       caller: try context.requireIdentity())) { $0.project + "\u{0}" + $0.name }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> InstanceDetail {

@@ -40,7 +40,8 @@ struct InstanceService: Sendable {
 
     /// Every visible cluster asked at once, each with its own deadline: a cluster that is down
     /// or slow costs at most `listTimeout` and is reported, never blocking or hiding the rest.
-    func list(for caller: Identity, filter: InstanceFilter) async throws -> InstanceList {
+    /// The instances are paged by cluster name, project and name; every page reports every cluster.
+    func list(for caller: Identity, filter: InstanceFilter, page: PageRequest = PageRequest()) async throws -> InstanceList {
         var clusters = try await self.clusters.list(visibleTo: caller)
         if let wanted = filter.cluster { clusters = clusters.filter { $0.id == wanted } }
         let timeout = self.clusters.settings.listTimeout
@@ -55,9 +56,10 @@ struct InstanceService: Sendable {
             for await answer in group { answers.append(answer) }
             return answers.sorted { $0.0 < $1.0 }
         }
-        let items = answers.flatMap(\.2).filter(filter.keeps)
-            .sorted { ($0.clusterName, $0.project, $0.name) < ($1.clusterName, $1.project, $1.name) }
-        return InstanceList(items: items, clusters: answers.map(\.1))
+        let (items, next) = page.slice(answers.flatMap(\.2).filter(filter.keeps)) {
+            [$0.clusterName, $0.project, $0.name, $0.clusterID.uuidString].joined(separator: "\u{0}")
+        }
+        return InstanceList(items: items, clusters: answers.map(\.1), nextCursor: next)
     }
 
     /// One cluster's instances, failing (502/504) when it does not answer.

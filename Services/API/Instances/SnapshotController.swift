@@ -15,8 +15,12 @@ struct SnapshotController {
         group.delete("clusters/:id/instances/:name/snapshots/:snapshot", use: self.delete)
     }
 
+    /// Paged, oldest first.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<SnapshotInfo> {
-        ListPage(items: try await self.instances.snapshots(try await InstanceRoute.target(request, context: context, in: self.instances)))
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.instances.snapshots(try await InstanceRoute.target(request, context: context, in: self.instances))) {
+            ($0.createdAt ?? "") + "\u{0}" + $0.name
+        }
     }
 
     struct CreateRequest: Decodable {

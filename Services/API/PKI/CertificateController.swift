@@ -62,10 +62,11 @@ struct CertificateController {
         return response
     }
 
-    /// What the CA issued, newest first.
+    /// What the CA issued, paged, the latest to expire first.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<CertificateInfo> {
+        let page = try PageRequest(query: request.uri.queryParameters)
         let records = try await self.pki.ca().list()
-        return ListPage(items: records.map(CertificateInfo.init))
+        return page.page(records.map(CertificateInfo.init)) { PageRequest.newestFirst($0.notAfter, $0.serial) }
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> CertificateInfo {

@@ -39,8 +39,9 @@ struct SessionController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<SessionInfo> {
         let identity = try context.requireIdentity()
+        let page = try PageRequest(query: request.uri.queryParameters)
         let sessions = try await self.store.list(userID: identity.role == .admin ? nil : identity.id, current: identity.sessionID)
-        return ListPage(items: sessions)
+        return page.page(sessions) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

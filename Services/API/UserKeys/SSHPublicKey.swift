@@ -14,8 +14,15 @@ struct SSHPublicKey: Sendable, Equatable {
     var comment: String?
 
     static let accepted = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
+    /// The comment is the user's free text, stored and shown with the key: a name, not a document.
+    static let maxCommentBytes = 1024
+    /// The largest RSA key (16384 bits) is under 3 KiB of base64; anything much longer is not a key.
+    static let maxLineBytes = 8 * 1024
 
     init(parsing line: String) throws(SSHKeyError) {
+        guard line.utf8.count <= Self.maxLineBytes + Self.maxCommentBytes else {
+            throw .malformed("the key line is longer than \(Self.maxLineBytes + Self.maxCommentBytes) bytes")
+        }
         let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard fields.count >= 2 else { throw .malformed("expected '<type> <base64 key> [comment]'") }
         let type = String(fields[0])
@@ -25,6 +32,9 @@ struct SSHPublicKey: Sendable, Equatable {
         guard let data = Data(base64Encoded: String(fields[1])) else { throw .malformed("the key is not valid base64") }
         self.blob = Array(data)
         self.comment = fields.count == 3 ? String(fields[2]) : nil
+        if let comment = self.comment, comment.utf8.count > Self.maxCommentBytes {
+            throw .malformed("the comment must be at most \(Self.maxCommentBytes) bytes; it has \(comment.utf8.count)")
+        }
         self.type = type
 
         var reader = Reader(bytes: self.blob)

@@ -33,15 +33,24 @@ struct UserKeyController {
     static func folder(_ user: Identity) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())") }
     static func path(_ user: Identity, _ id: UUID) throws -> SecretPath { try SecretPath("my_keys/\(user.id.uuidString.lowercased())/\(id.uuidString.lowercased())") }
 
+    /// Keys one user may keep: enough for every machine they use, few enough to list at once.
+    static let maxKeys = 50
+
+    /// Paged, newest first.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<UserKey> {
-        let user = try context.requireIdentity()
+        let page = try PageRequest(query: request.uri.queryParameters)
+        return page.page(try await self.keys(of: try context.requireIdentity())) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
+    }
+
+    /// All of `user`'s keys.
+    func keys(of user: Identity) async throws -> [UserKey] {
         var keys: [UserKey] = []
         for name in try await self.secrets.store.list(try Self.folder(user)) where !name.hasSuffix("/") {
             guard let id = UUID(uuidString: name), let stored = try await self.secrets.store.read(try Self.path(user, id)),
                   let key = UserKey(id: id, stored: stored.data) else { continue }
             keys.append(key)
         }
-        return ListPage(items: keys.sorted { $0.createdAt > $1.createdAt })
+        return keys
     }
 
     @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -55,9 +64,12 @@ struct UserKeyController {
         let key = UserKey(id: UUID(), name: name, publicKey: parsed.line, type: parsed.type, bits: parsed.bits,
                           fingerprint: parsed.fingerprint, createdAt: Date())
         let path = try Self.path(user, key.id)
-        let existing = try await self.list(request, context: context).items
+        let existing = try await self.keys(of: user)
         if let same = existing.first(where: { $0.fingerprint == key.fingerprint }) {
             throw APIError(.conflict, code: "duplicate_key", message: "this key is already saved as '\(same.name)'")
+        }
+        guard existing.count < Self.maxKeys else {
+            throw APIError(.conflict, code: "key_limit_reached", message: "you have \(existing.count) keys saved, the most one user may keep (\(Self.maxKeys)); remove one first")
         }
         try await self.secrets.store.write(path, data: key.stored, cas: 0)
         try await self.audit.record(AuditEvent(

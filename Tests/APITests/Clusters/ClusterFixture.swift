@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import OrcastraRuntime
 import OrcastraTestSupport
 import PostgresNIO
@@ -17,9 +18,44 @@ struct ClusterFixture: Sendable {
     /// The aggregated list's per-cluster deadline in these tests.
     static let listTimeout: Duration = .seconds(2)
 
-    static func run(_ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
-        try await AuthHarness.run(configure: { $0.clusters.listTimeout = Self.listTimeout }) { h, client in
+    static func run(configure: @Sendable @escaping (inout ClusterSettings) -> Void = { _ in },
+                    _ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
+        try await AuthHarness.run(configure: {
+            $0.clusters.listTimeout = Self.listTimeout
+            configure(&$0.clusters)
+        }) { h, client in
             try await body(ClusterFixture(h: h, client: client))
+        }
+    }
+
+    /// The address policy with loopback lifted, so a partner may register the loopback test
+    /// bed or a `FakeLXD` (no setting does this: `CLUSTER_ALLOWED_CIDRS` opens private ranges only).
+    static let partnersMayUseLoopback: @Sendable (inout ClusterSettings) -> Void = {
+        $0.addresses = ClusterAddressPolicy(refused: ClusterAddressPolicy.alwaysRefused.filter { $0.description != "127.0.0.0/8" })
+    }
+
+    /// The id `/api/v1/me` gives the holder of `bearer` (creating the user on first sight).
+    func userID(_ bearer: String) async throws -> String {
+        let (status, me) = try await self.call(.get, "/api/v1/me", as: bearer)
+        #expect(status == .ok, "\(me)")
+        return try #require(me["id"]?.string)
+    }
+
+    /// A trust token naming `addresses`, `fingerprint` and `secret`, as LXD would print one.
+    static func token(addresses: [String], fingerprint: String, secret: String = "s3cret") -> String {
+        let fields: [String: Any] = ["client_name": "orcastra", "fingerprint": fingerprint, "addresses": addresses,
+                                     "secret": secret, "expires_at": "0001-01-01T00:00:00Z"]
+        return (try? JSONSerialization.data(withJSONObject: fields))?.base64EncodedString() ?? ""
+    }
+
+    /// POST /api/v1/clusters with a token; answers status, body and the response headers.
+    func registerToken(_ token: String, name: String, as bearer: String) async throws -> (HTTPResponse.Status, JSONValue, HTTPFields) {
+        var fields: HTTPFields = [.authorization: "Bearer " + bearer, .contentType: "application/json"]
+        fields[.accept] = "application/json"
+        return try await self.client.execute(uri: "/api/v1/clusters", method: .post, headers: fields,
+                                             body: ByteBuffer(string: #"{"name":"\#(name)","trust_token":"\#(token)"}"#)) { response async throws in
+            let text = String(buffer: response.body)
+            return (response.status, text.isEmpty ? .null : try JSONValue.parse(text), response.headers)
         }
     }
 

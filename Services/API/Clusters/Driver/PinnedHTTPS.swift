@@ -103,13 +103,20 @@ struct PinnedHTTPS: Sendable {
         return try await done.futureResult.get()
     }
 
-    /// Gathers one response (head and body, up to 64 MiB) and completes `done`.
+    /// The most Orcastra reads of one answer: LXD's largest (an instance list with
+    /// `recursion=2` on a big server) stays well under it, and the API holds every answer in
+    /// memory, so a server must not be able to make it hold more.
+    static let maxAnswerBytes = 16 * 1024 * 1024
+
+    /// Gathers one response (head and body, up to `maxAnswerBytes`) and completes `done`.
     private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPClientResponsePart
-        static let limit = 64 * 1024 * 1024
+        static let limit = PinnedHTTPS.maxAnswerBytes
         let done: EventLoopPromise<Response>
         var status = 0
         var body = ByteBuffer()
+        /// Set once the answer was refused as too large: what still arrives is dropped.
+        var refused = false
 
         init(done: EventLoopPromise<Response>) { self.done = done }
 
@@ -117,16 +124,27 @@ struct PinnedHTTPS: Sendable {
             switch self.unwrapInboundIn(data) {
             case .head(let head):
                 self.status = Int(head.status.code)
+                // A declared length past the limit is refused before its body is read.
+                if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > Self.limit {
+                    self.tooLarge(context)
+                }
             case .body(var chunk):
+                guard !self.refused else { return }
                 guard self.body.readableBytes + chunk.readableBytes <= Self.limit else {
-                    self.done.fail(ClusterError.badResponse("the answer is larger than 64 MiB"))
-                    context.close(promise: nil)
+                    self.tooLarge(context)
                     return
                 }
                 self.body.writeBuffer(&chunk)
             case .end:
+                guard !self.refused else { return }
                 self.done.succeed(Response(status: self.status, body: self.body))
             }
+        }
+
+        private func tooLarge(_ context: ChannelHandlerContext) {
+            self.refused = true
+            self.done.fail(ClusterError.badResponse("the answer is larger than \(Self.limit / 1024 / 1024) MiB, the most Orcastra reads from a cluster"))
+            context.close(promise: nil)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -1,7 +1,7 @@
 // The account page: the caller's API keys (create, revoke) and sessions (revoke).
 (function () {
   "use strict";
-  const { call, cell, when, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, when, byId, errorsIn } = window.Orcastra;
   const { errorBox, keyForm, keyCreated, keys, sessions } = byId({
     errorBox: "account-error", keyForm: "key-form", keyCreated: "key-created", keys: "keys", sessions: "sessions",
   });
@@ -19,7 +19,7 @@
   }
 
   async function loadKeys() {
-    const page = await call("GET", "/api/v1/api-keys");
+    const page = await all("/api/v1/api-keys");
     keys.replaceChildren(...page.items.map((k) => {
       const tr = document.createElement("tr");
       tr.append(cell(k.name + (k.scope === "read_only" ? " (read-only)" : "")), cell(k.prefix + "…"), cell(k.owner_name), cell(when(k.created_at)), cell(when(k.last_used_at)),
@@ -30,7 +30,7 @@
   }
 
   async function loadSessions() {
-    const page = await call("GET", "/api/v1/sessions");
+    const page = await all("/api/v1/sessions");
     sessions.replaceChildren(...page.items.map((s) => {
       const tr = document.createElement("tr");
       tr.append(cell((s.user_name || s.user_email || s.user_id) + (s.current ? " (this browser)" : "")), cell(when(s.created_at)),

@@ -19,6 +19,22 @@
     return data;
   }
 
+  // Every item of a paged list: asks for the largest page the API gives (500) and follows
+  // next_cursor to the end, so a list longer than one page is still shown whole. Answers the
+  // first page's object (other fields, like the instance list's clusters) with all the items.
+  async function all(path) {
+    const join = path.includes("?") ? "&" : "?";
+    const first = await call("GET", path + join + "limit=500");
+    const items = first.items.slice();
+    let cursor = first.next_cursor;
+    while (cursor) {
+      const page = await call("GET", path + join + "limit=500&cursor=" + encodeURIComponent(cursor));
+      items.push(...page.items);
+      cursor = page.next_cursor;
+    }
+    return Object.assign({}, first, { items: items, next_cursor: null });
+  }
+
   function cell(text) {
     const td = document.createElement("td");
     td.textContent = text === null || text === undefined ? "—" : String(text);
@@ -86,7 +102,7 @@
   }
 
   window.Orcastra = {
-    call: call, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button,
+    call: call, all: all, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button,
     byId: byId, showError: showError, errorsIn: errorsIn,
   };
 })();

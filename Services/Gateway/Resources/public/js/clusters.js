@@ -2,7 +2,7 @@
 // and registration by trust token or by an already trusted client certificate.
 (function () {
   "use strict";
-  const { call, cell, badge, button, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, badge, button, byId, errorsIn } = window.Orcastra;
   const { errorBox, registerError, messageBox, body, refreshButton } = byId({
     errorBox: "clusters-error", registerError: "register-error", messageBox: "clusters-message",
     body: "clusters", refreshButton: "refresh",
@@ -172,7 +172,7 @@
   async function load() {
     refreshButton.disabled = true;
     try {
-      const page = await call("GET", "/api/v1/clusters");
+      const page = await all("/api/v1/clusters");
       const views = page.items.map((c) => ({ cluster: c, view: row(c) }));
       if (views.length) {
         body.replaceChildren(...views.map((v) => v.view.tr));

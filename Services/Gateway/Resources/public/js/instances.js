@@ -2,7 +2,7 @@
 // query string, with each cluster's reachability beside it, and a form to create one.
 (function () {
   "use strict";
-  const { call, cell, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
   const { errorBox, createError, filterForm, createForm, strip, body, refreshButton, createHint } = byId({
     errorBox: "instances-error", createError: "create-error", filterForm: "filter-form", createForm: "create-form",
     strip: "cluster-strip", body: "instances", refreshButton: "refresh", createHint: "create-hint",
@@ -139,7 +139,7 @@
     refreshButton.disabled = true;
     try {
       const query = params.toString();
-      const page = await call("GET", "/api/v1/instances" + (query ? "?" + query : ""));
+      const page = await all("/api/v1/instances" + (query ? "?" + query : ""));
       // A newer filter was applied while this answer was on its way: it wins.
       if (ticket !== latest) return;
       for (const c of page.clusters || []) known.set(c.id, c);
