@@ -97,7 +97,8 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     // health stays outside them, since monitors poll it and it must answer during a flood.
     let v1 = router.group("/api/v1")
     if let limits = config.rateLimit, let redis = routes.redis {
-        v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP, logger: routes.logger))
+        v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP,
+                                              proxySecret: config.auth.proxySecret, logger: routes.logger))
     }
     let open = v1.group()
     OpenAPIController().addRoutes(to: open)

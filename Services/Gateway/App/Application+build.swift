@@ -46,7 +46,8 @@ func buildRouter(
     let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
     let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
     let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing)
-    let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, skew: config.auth.refreshSkew, logger: logger)
+    let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, clientIP: config.service.clientIP,
+                                 skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix])
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))
