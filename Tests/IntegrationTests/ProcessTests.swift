@@ -73,6 +73,26 @@ struct ProcessTests {
         #expect(api.terminate() == 0)
     }
 
+    @Test("a plain-http AUTHENTIK_ISSUER on a public address: a warning line at start and a warnings entry in /health, status unchanged")
+    func insecureIssuerWarning() async throws {
+        let db = try await TestDatabase.create()
+        defer { db.drop() }
+        let url = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
+        let api = try ServiceProcess("orcastra-api", port: try Command.freePort(), environment: [
+            "DATABASE_URL": url, "SECRET_KEY": String(repeating: "d", count: 40), "REDIS_ENABLED": "false",
+            "AUTHENTIK_ISSUER": "http://auth.example.com/application/o/orcastra/", "AUTHENTIK_CLIENT_ID": "orcastra",
+        ])
+        try await api.waitHealthy()
+        let warning = try JSONValue.parse(try #require(api.lines.first { $0.contains("AUTHENTIK_ISSUER is plain http://") }))
+        #expect(warning["level"] == .string("warning"))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/health"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        let report = try JSONDecoder().decode(HealthReport.self, from: try await response.body.collect(upTo: 1 << 20))
+        #expect(report.status == .ok)
+        #expect(report.warnings?.first?.hasPrefix("AUTHENTIK_ISSUER") == true)
+        #expect(api.terminate() == 0)
+    }
+
     @Test("a malformed variable stops start-up with one line naming it, and no secret", arguments: [
         (["DATABASE_URL": "mysql://orcastra:topsecret-value@db/orcastra"], "configuration error: DATABASE_URL has scheme 'mysql'; expected postgresql:// or postgresql+asyncpg://"),
         ([:], "configuration error: DATABASE_URL is required but not set"),
