@@ -7,11 +7,16 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var status: HealthStatus
     public var version: String
     public var checks: [String: HealthCheckResult]
+    /// Configuration an operator should fix although everything works (a plain-http identity
+    /// provider or Vault on a public address); absent when there is none, so `status` and the
+    /// other fields mean what they always meant.
+    public var warnings: [String]?
 
-    public init(status: HealthStatus, version: String, checks: [String: HealthCheckResult]) {
+    public init(status: HealthStatus, version: String, checks: [String: HealthCheckResult], warnings: [String]? = nil) {
         self.status = status
         self.version = version
         self.checks = checks
+        self.warnings = warnings
     }
 }
 

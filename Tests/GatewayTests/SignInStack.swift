@@ -35,14 +35,15 @@ struct SignInStack: Sendable {
     static func run(
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
-        sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600),
+        sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600), rateLimit: RateLimitSettings? = nil,
+        gatewayClientIP: ClientIPPolicy = ClientIPPolicy(), publicURL: String? = nil,
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
         let idp = "http://127.0.0.1:\(idpPort)", gateway = "http://127.0.0.1:\(gatewayPort)"
         let idpConfig = DevIdPConfig(
             client: OIDCClient(clientID: Self.clientID, clientSecret: Self.clientSecret,
-                               redirectURIs: [gateway + RelyingParty.callbackPath], postLogoutRedirectURIs: [gateway + "/signin"]),
+                               redirectURIs: [(publicURL ?? gateway) + RelyingParty.callbackPath], postLogoutRedirectURIs: [(publicURL ?? gateway) + "/signin"]),
             users: Self.users,
             service: ServiceConfig(serviceName: "orcastra-devidp", httpHost: "127.0.0.1", httpPort: idpPort),
             publicURL: idp, slug: "orcastra", accessTokenTTL: accessTokenTTL, testControls: true)
@@ -51,18 +52,19 @@ struct SignInStack: Sendable {
         defer { db.drop() }
         let redis = try TestEnvironment.redisURL()
         try await withRunning(OrcastraDevIdP.buildApplication(config: idpConfig, sink: LogSink(.memory)), port: idpPort) {
-            let apiConfig = APIConfig(
+            var apiConfig = APIConfig(
                 service: ServiceConfig(serviceName: "orcastra-api", version: "test", httpHost: "127.0.0.1", httpPort: apiPort, redis: redis), database: db.url,
                 secrets: .embedded(masterKey: String(repeating: "k", count: 40)),
                 auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: apiKeys, proxySecret: Self.proxySecret))
+            apiConfig.rateLimit = rateLimit
             try await withRunning(OrcastraAPI.buildApplication(config: apiConfig, sink: sink), port: apiPort) {
                 let api = "http://127.0.0.1:\(apiPort)"
                 var gatewayService = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: gatewayPort, redis: redis)
-                gatewayService.clientIP = ClientIPPolicy()
+                gatewayService.clientIP = gatewayClientIP
                 let auth = GatewayAuthSettings(issuer: issuer, clientID: Self.clientID, clientSecret: Self.clientSecret, secret: testGatewaySecret,
                                                proxySecret: Self.proxySecret, refreshSkew: refreshSkew,
                                                sessionMaxAge: sessionMaxAge, sessionIdle: sessionIdle)
-                let config = try GatewayConfig(service: gatewayService, apiURL: api, publicURL: gateway, auth: auth)
+                let config = try GatewayConfig(service: gatewayService, apiURL: api, publicURL: publicURL ?? gateway, auth: auth)
                 try await withRunning(try await OrcastraGateway.buildApplication(config: config, sink: LogSink(.memory)), port: gatewayPort) {
                     try await body(SignInStack(idp: idp, api: api, gateway: gateway, db: db, issuer: issuer))
                 }

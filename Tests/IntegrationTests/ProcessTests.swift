@@ -53,16 +53,21 @@ struct ProcessTests {
         #expect(product.stop() == [0, 0, 0])
     }
 
+    /// `orcastra-api` on `db` without Redis, with `environment` added, once healthy.
+    static func startAPI(_ db: TestDatabase, _ environment: [String: String]) async throws -> ServiceProcess {
+        let url = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
+        let api = try ServiceProcess("orcastra-api", port: try Command.freePort(), environment: [
+            "DATABASE_URL": url, "SECRET_KEY": String(repeating: "d", count: 40), "REDIS_ENABLED": "false",
+        ].merging(environment) { $1 })
+        try await api.waitHealthy()
+        return api
+    }
+
     @Test("AUTH_ENABLED=false with ALLOW_INSECURE_NO_AUTH=true: a critical line at start, every caller the development admin")
     func authDisabledForDevelopment() async throws {
         let db = try await TestDatabase.create()
         defer { db.drop() }
-        let url = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
-        let api = try ServiceProcess("orcastra-api", port: try Command.freePort(), environment: [
-            "DATABASE_URL": url, "SECRET_KEY": String(repeating: "d", count: 40), "REDIS_ENABLED": "false",
-            "AUTH_ENABLED": "false", "ALLOW_INSECURE_NO_AUTH": "true",
-        ])
-        try await api.waitHealthy()
+        let api = try await Self.startAPI(db, ["AUTH_ENABLED": "false", "ALLOW_INSECURE_NO_AUTH": "true"])
         let warning = try JSONValue.parse(try #require(api.lines.first { $0.contains("AUTH_ENABLED=false") }))
         #expect(warning["level"] == .string("critical"))
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/api/v1/me"), timeout: .seconds(10))
@@ -70,6 +75,21 @@ struct ProcessTests {
         let me = try JSONDecoder().decode(Identity.self, from: try await response.body.collect(upTo: 1 << 20))
         #expect(me.role == .admin)
         #expect(me.authMethod == .development)
+        #expect(api.terminate() == 0)
+    }
+
+    @Test("a plain-http AUTHENTIK_ISSUER on a public address: a warning line at start and a warnings entry in /health, status unchanged")
+    func insecureIssuerWarning() async throws {
+        let db = try await TestDatabase.create()
+        defer { db.drop() }
+        let api = try await Self.startAPI(db, ["AUTHENTIK_ISSUER": "http://auth.example.com/application/o/orcastra/", "AUTHENTIK_CLIENT_ID": "orcastra"])
+        let warning = try JSONValue.parse(try #require(api.lines.first { $0.contains("AUTHENTIK_ISSUER is plain http://") }))
+        #expect(warning["level"] == .string("warning"))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/health"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        let report = try JSONDecoder().decode(HealthReport.self, from: try await response.body.collect(upTo: 1 << 20))
+        #expect(report.status == .ok)
+        #expect(report.warnings?.first?.hasPrefix("AUTHENTIK_ISSUER") == true)
         #expect(api.terminate() == 0)
     }
 

@@ -19,11 +19,24 @@ struct ClientIPTests {
         #expect(r == ResolvedClient(ip: "198.51.100.7", proxyIP: "10.0.0.2", source: "x-forwarded-for", proxyTrusted: true))
     }
 
-    @Test("headers are tried in the configured order")
+    @Test("headers the operator lists are tried in the order listed")
     func headerOrder() {
-        let r = self.policy.resolve(peer: "127.0.0.1", header: self.headers(["cf-connecting-ip": "198.51.100.1", "x-forwarded-for": "198.51.100.2"]))
+        let cloudflare = ClientIPPolicy(trustedProxies: [CIDR("127.0.0.1")!], headers: ["cf-connecting-ip", "x-forwarded-for"])
+        let r = cloudflare.resolve(peer: "127.0.0.1", header: self.headers(["cf-connecting-ip": "198.51.100.1", "x-forwarded-for": "198.51.100.2"]))
         #expect(r.ip == "198.51.100.1")
         #expect(r.source == "cf-connecting-ip")
+        let reversed = ClientIPPolicy(trustedProxies: [CIDR("127.0.0.1")!], headers: ["x-forwarded-for", "cf-connecting-ip"])
+        #expect(reversed.resolve(peer: "127.0.0.1", header: self.headers(["cf-connecting-ip": "198.51.100.1", "x-forwarded-for": "198.51.100.2"])).ip == "198.51.100.2")
+    }
+
+    @Test("18: by default only X-Forwarded-For is read: CF-Connecting-IP, True-Client-IP and X-Real-IP a client sent through a proxy are ignored")
+    func unlistedHeadersIgnored() {
+        #expect(ClientIPPolicy.defaultHeaders == ["x-forwarded-for"])
+        let forged = ["cf-connecting-ip": "6.6.6.6", "true-client-ip": "6.6.6.7", "cf-connecting-ipv6": "2001:db8::666", "x-real-ip": "6.6.6.8"]
+        let r = self.policy.resolve(peer: "10.0.0.2", header: self.headers(forged.merging(["x-forwarded-for": "6.6.6.9, 198.51.100.7"]) { $1 }))
+        #expect(r == ResolvedClient(ip: "198.51.100.7", proxyIP: "10.0.0.2", source: "x-forwarded-for", proxyTrusted: true))
+        let only = self.policy.resolve(peer: "10.0.0.2", header: self.headers(forged))
+        #expect(only == ResolvedClient(ip: "10.0.0.2", proxyIP: nil, source: "peer", proxyTrusted: true))
     }
 
     @Test("garbage in a header falls back to the peer")

@@ -106,6 +106,8 @@ struct ConfigTests {
         (["REDIS_URL": "http://x"], ConfigError("REDIS_URL", "has scheme 'http'; expected redis:// (TLS rediss:// is not supported)")),
         (["TRUSTED_PROXY_CIDRS": "10.0.0.0/33"], ConfigError("TRUSTED_PROXY_CIDRS", "has '10.0.0.0/33', which is not an address or CIDR range")),
         (["ALLOW_PRIVATE_FORWARDED_IPS": "perhaps"], ConfigError("ALLOW_PRIVATE_FORWARDED_IPS", "must be true or false")),
+        (["TRUSTED_CLIENT_IP_HEADERS": "x-forwarded-for,cf connecting ip"],
+         ConfigError("TRUSTED_CLIENT_IP_HEADERS", "has 'cf connecting ip', which is not a header name (letters, digits and '-' only)")),
         (["MAX_REQUEST_BODY_BYTES": "10"], ConfigError("MAX_REQUEST_BODY_BYTES", "must be between 1024 and 1073741824")),
     ])
     func serviceErrors(values: [String: String], expected: ConfigError) {

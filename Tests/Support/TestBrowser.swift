@@ -77,8 +77,9 @@ public final class TestBrowser: @unchecked Sendable {
         return pages
     }
 
-    /// Submits the first form on `page`: its hidden inputs plus `fields`, to its action.
-    public func submitForm(on page: Page, fields: [String: String]) async throws -> [Page] {
+    /// Submits the first form on `page`: its hidden inputs plus `fields`, to its action; with
+    /// `followRedirects: false` only the form's own answer comes back.
+    public func submitForm(on page: Page, fields: [String: String], followRedirects: Bool = true) async throws -> [Page] {
         guard let form = page.body.range(of: "<form", options: .caseInsensitive) else { throw BrowserError("no form on \(page.url)") }
         let formHTML = String(page.body[form.lowerBound...])
         let action = Self.attribute("action", in: String(formHTML.prefix { $0 != ">" })) ?? page.url
@@ -92,7 +93,9 @@ public final class TestBrowser: @unchecked Sendable {
             }
         }
         for (name, value) in fields where !values.contains(where: { $0.0 == name }) { values.append((name, value)) }
-        return try await self.follow(.POST, Self.resolve(action, against: page.url), form: values)
+        let target = Self.resolve(action, against: page.url)
+        guard followRedirects else { return [try await self.request(.POST, target, form: values)] }
+        return try await self.follow(.POST, target, form: values)
     }
 
     // MARK: parsing

@@ -14,6 +14,14 @@ struct APIConfig: Sendable {
     var clusters = ClusterSettings()
     /// Default and longest lifetime of API keys.
     var apiKeys = APIKeySettings()
+    /// `CORS_ORIGINS`; nil: no browser page of another origin may call the API.
+    var cors: CORSSettings?
+    /// `SECURITY_PROBE_BLOCK_ENABLED`; nil when off (or without Redis, which holds the counts).
+    var probeBlock: ProbeBlockSettings?
+    /// `NEXTAUTH_URL` is https, so every answer reaches browsers over TLS (HSTS).
+    var publicHTTPS = false
+    /// `REDIS_ENCRYPTION_*`, validated at start for whatever the API caches in Redis.
+    var redisSealer: RedisSealer?
 
     init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
@@ -33,5 +41,16 @@ struct APIConfig: Sendable {
         self.databaseStartupTimeout = .seconds(try settings.int("DATABASE_STARTUP_TIMEOUT_SECONDS", default: 30, range: 0...3600))
         self.clusters = try ClusterSettings(settings: settings)
         self.apiKeys = try APIKeySettings(settings: settings)
+        self.cors = try CORSSettings.read(settings)
+        self.probeBlock = try ProbeBlockSettings.read(settings)
+        self.publicHTTPS = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321").lowercased().hasPrefix("https://")
+        self.redisSealer = try RedisSealer.read(settings)
+    }
+
+    /// Plain-http URLs to the identity provider or Vault outside the private network.
+    var transportWarnings: [String] {
+        var vault: String?
+        if case .vault(let address, _, _) = self.secrets { vault = address }
+        return InsecureTransport.warnings(["AUTHENTIK_ISSUER": self.auth.token?.issuer, "VAULT_ADDR": vault])
     }
 }

@@ -26,7 +26,9 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
         services.append(redis)
         checks.append(.redis(redis))
     }
-    let health = HealthMonitor(version: config.service.version, checks: checks)
+    let warnings = config.transportWarnings
+    for warning in warnings { logger.warning("\(warning)") }
+    let health = HealthMonitor(version: config.service.version, checks: checks, warnings: warnings)
     if !config.auth.enabled {
         logger.critical("AUTH_ENABLED=false: every request is treated as an administrator. Never run this outside a development machine.")
     }
@@ -91,13 +93,22 @@ struct APIRoutes {
 /// The API's routes; every dependency is passed in. Health, the OpenAPI document and the
 /// gateway's sign-in failure reports are public; everything else is behind the authenticator.
 func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes: APIRoutes) -> Router<AppRequestContext> {
-    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink)
+    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink) { edge in
+        // Outside the error shape, so error answers get these headers too; probes are
+        // answered before CORS or any route sees them.
+        edge.add(middleware: SecurityHeadersMiddleware(clientIP: config.service.clientIP, publicHTTPS: config.publicHTTPS))
+        if let probes = config.probeBlock, let redis = routes.redis {
+            edge.add(middleware: ProbeBlockMiddleware(settings: probes, redis: redis, config: config.service, sink: sink))
+        }
+        if let cors = config.cors { edge.add(middleware: CORSMiddleware(settings: cors)) }
+    }
     health.addRoutes(to: router, paths: ["/health", "/api/v1/health"])
     // Rate limits apply before authentication, so a flood of bad credentials is limited too;
     // health stays outside them, since monitors poll it and it must answer during a flood.
     let v1 = router.group("/api/v1")
     if let limits = config.rateLimit, let redis = routes.redis {
-        v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP, logger: routes.logger))
+        v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP,
+                                              proxySecret: config.auth.proxySecret, logger: routes.logger))
     }
     let open = v1.group()
     OpenAPIController().addRoutes(to: open)

@@ -35,7 +35,9 @@ struct RateLimitSettings: Sendable {
 ///
 /// Both counters are bumped by one Lua script, so INCR and the expiry are atomic and every key
 /// has a TTL (a crash between the two can never leave a counter that never expires). The
-/// address is the one `ClientIPPolicy` resolves: forwarding headers only from trusted proxies.
+/// address is the one `ClientIPPolicy` resolves (forwarding headers only from trusted proxies),
+/// or, on the gateway's own calls with a valid `AUTH_PROXY_SECRET`, the browser's address it
+/// vouches for in `X-Orcastra-Client-IP`.
 /// If Redis cannot be reached the request goes through: an outage of the limiter must not
 /// become an outage of the API (health reports Redis down).
 struct RateLimitMiddleware: RouterMiddleware {
@@ -43,6 +45,9 @@ struct RateLimitMiddleware: RouterMiddleware {
     let settings: RateLimitSettings
     let redis: RedisClient
     let clientIP: ClientIPPolicy
+    /// `AUTH_PROXY_SECRET`: the gateway's own calls carry it with the browser's address, and
+    /// are counted against that browser rather than against the gateway's address.
+    let proxySecret: String?
     let logger: Logger
 
     static let script = """
@@ -59,8 +64,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         """
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = self.clientIP.resolve(request, context: context)
-        guard let ip = client.ip.flatMap({ IPAddress($0) }) else { return try await next(request, context) }
+        let vouched = ProxySecret.vouchedClient(of: request, secret: self.proxySecret)
+        guard let ip = vouched ?? self.clientIP.resolve(request, context: context).ip.flatMap({ IPAddress($0) }) else {
+            return try await next(request, context)
+        }
         let keys = [self.settings.keyPrefix + "ip:" + ip.description, self.settings.keyPrefix + "net:" + Self.subnet(of: ip)]
         let windowMs = String(Int(self.settings.window.components.seconds * 1000))
         let counts: [Int64]

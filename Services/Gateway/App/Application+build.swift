@@ -22,11 +22,13 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
     let redis = RedisClient(url: config.redis)
     services.append(redis)
     checks.append(.redis(redis))
+    let warnings = InsecureTransport.warnings(["AUTHENTIK_ISSUER": config.auth.issuer])
+    for warning in warnings { Logger(label: "orcastra-gateway").warning("\(warning)") }
     let assets = try GatewayAssets.bundled()
     let templates = try await MustacheLibrary(directory: assets.templates.path)
     let router = buildRouter(
         config: config, sink: sink, http: http.client, redis: redis, templates: templates, publicFolder: assets.public.path,
-        health: HealthMonitor(version: config.service.version, checks: checks)
+        health: HealthMonitor(version: config.service.version, checks: checks, warnings: warnings)
     )
     return Application(
         router: router,
@@ -46,9 +48,12 @@ func buildRouter(
     let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
     let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
     let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle)
-    let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, skew: config.auth.refreshSkew, logger: logger)
+    let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, clientIP: config.service.clientIP,
+                                 skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.
-    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix])
+    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix]) { edge in
+        if let probes = config.probeBlock { edge.add(middleware: ProbeBlockMiddleware(settings: probes, redis: redis, config: config.service, sink: sink)) }
+    }
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))
     health.addRoutes(to: router, paths: ["/health", "/healthz"])
     PagesController(pages: pages, guardian: guardian).addRoutes(to: router)

@@ -10,6 +10,10 @@ struct GatewayConfig: Sendable {
     var auth: GatewayAuthSettings
     /// Sessions live in Redis; the gateway cannot sign anyone in without it.
     var redis: RedisURL
+    /// `SECURITY_PROBE_BLOCK_ENABLED`; nil when off.
+    var probeBlock: ProbeBlockSettings?
+    /// `REDIS_ENCRYPTION_*`, validated at start (sessions are sealed under `NEXTAUTH_SECRET` regardless).
+    var redisSealer: RedisSealer?
 
     init(service: ServiceConfig, apiURL: String, publicURL: String = "http://localhost:4321", auth: GatewayAuthSettings) throws(ConfigError) {
         guard let redis = service.redis else { throw ConfigError("REDIS_ENABLED", "is false, but the gateway keeps its sessions in Redis") }
@@ -25,6 +29,8 @@ struct GatewayConfig: Sendable {
         self.apiURL = try settings.httpURL("INTERNAL_BACKEND_URL", default: "http://127.0.0.1:8765")
         self.publicURL = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321")
         self.auth = try GatewayAuthSettings(settings: settings)
+        self.probeBlock = try ProbeBlockSettings.read(settings)
+        self.redisSealer = try RedisSealer.read(settings)
         guard let redis = self.service.redis else { throw ConfigError("REDIS_ENABLED", "is false, but the gateway keeps its sessions in Redis") }
         self.redis = redis
     }

@@ -50,7 +50,9 @@ struct AuthController {
         let query = request.uri.queryParameters
         guard let cookie = request.cookies[LoginState.cookieName]?.value,
               let login = LoginState.open(cookie, with: self.party.settings.keys.cookieSigning) else {
-            return try await self.fail(request, context, "missing, forged or expired sign-in state", shown: "This sign-in link has expired. Please sign in again.")
+            // No sign-in was started from this browser: logged here only, never sent to the
+            // API, so a loop hitting this URL costs the API nothing (security rule 2).
+            return try self.refuse(request, context, "missing, forged or expired sign-in state", shown: "This sign-in link has expired. Please sign in again.")
         }
         guard let state = query["state"].map(String.init), login.matches(state: state) else {
             return try await self.fail(request, context, "state does not match", shown: "This sign-in could not be verified. Please sign in again.")
@@ -74,8 +76,8 @@ struct AuthController {
         let session: GatewaySession
         do {
             let start = SessionStart(ip: client.ip, userAgent: request.headers[.userAgent])
-            let apiSession = try await self.api.startSession(accessToken: tokens.accessToken, start, requestID: context.state.requestID)
-            let identity = try await self.api.me(accessToken: tokens.accessToken, session: apiSession.id, requestID: context.state.requestID)
+            let apiSession = try await self.api.startSession(accessToken: tokens.accessToken, start, requestID: context.state.requestID, client: client.ip)
+            let identity = try await self.api.me(accessToken: tokens.accessToken, session: apiSession.id, requestID: context.state.requestID, client: client.ip)
             session = GatewaySession(
                 apiSessionID: apiSession.id, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
                 idToken: tokens.idToken ?? "", accessExpires: Date().timeIntervalSince1970 + Double(tokens.expiresIn ?? 300),
@@ -114,7 +116,8 @@ struct AuthController {
         if let current = try? await self.guardian.current(request, context: context) {
             let (id, session) = (current.id, current.session)
             do {
-                try await self.api.logout(accessToken: session.accessToken, session: session.apiSessionID, requestID: context.state.requestID)
+                try await self.api.logout(accessToken: session.accessToken, session: session.apiSessionID, requestID: context.state.requestID,
+                                          client: self.clientIP.resolve(request, context: context).ip)
             } catch {
                 self.logger.warning("the API did not record the sign-out", metadata: ["error": "\(error)"])
             }
@@ -135,15 +138,22 @@ struct AuthController {
         return try self.pages.render("signin", ["title": "Orcastra — sign in"])
     }
 
-    /// A refused sign-in: audited through the API, shown as a 403 page, state cookie cleared.
+    /// A refused sign-in that this browser really started (it holds a valid state cookie):
+    /// audited through the API, then answered like `refuse`.
     func fail(_ request: Request, _ context: AppRequestContext, _ reason: String, shown: String) async throws -> Response {
-        self.logger.warning("sign-in refused", metadata: ["reason": "\(reason)"])
         let client = self.clientIP.resolve(request, context: context)
         do {
             try await self.api.reportLoginFailure(.init(reason: reason, ip: client.ip, userAgent: request.headers[.userAgent]), requestID: context.state.requestID)
         } catch {
             self.logger.warning("could not report the failed sign-in to the audit trail", metadata: ["error": "\(error)"])
         }
+        return try self.refuse(request, context, reason, shown: shown)
+    }
+
+    /// A refused sign-in, logged here with the client's address: a 403 page, state cookie cleared.
+    func refuse(_ request: Request, _ context: AppRequestContext, _ reason: String, shown: String) throws -> Response {
+        let client = self.clientIP.resolve(request, context: context)
+        self.logger.warning("sign-in refused", metadata: ["reason": "\(reason)", "client_ip": "\(client.ip ?? "")", "request_id": "\(context.state.requestID)"])
         var response = try self.pages.error(.forbidden, title: "Sign-in failed", message: shown)
         response.setCookie(self.cookie(LoginState.cookieName, "", maxAge: 0, path: RelyingParty.callbackPath))
         return response

@@ -17,7 +17,7 @@ enum ProxyHeaders {
         "authorization", "cookie", "x-api-key", "x-forwarded-user", "x-forwarded-email", "x-forwarded-groups",
         "x-forwarded-preferred-username", "x-forwarded-access-token", "x-auth-request-user", "x-auth-request-email",
         "x-auth-request-groups", "x-auth-request-access-token", "x-remote-user", "x-remote-groups", "remote-user",
-        "x-user", "x-user-id", "x-orcastra-user", "x-orcastra-session", "x-orcastra-proxy-secret", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-user", "x-user-id", "x-orcastra-user", "x-orcastra-session", "x-orcastra-proxy-secret", "x-orcastra-client-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
         "x-real-ip", "forwarded", "cf-connecting-ip", "cf-connecting-ipv6", "true-client-ip",
     ]
 

@@ -16,6 +16,8 @@ struct SessionGuard: Sendable {
     let redis: RedisClient
     let party: RelyingParty
     let api: APIClient
+    /// Resolves the browser's address, which the refresh reports vouch for to the API.
+    let clientIP: ClientIPPolicy
     let skew: Duration
     let logger: Logger
 
@@ -37,11 +39,12 @@ struct SessionGuard: Sendable {
         }
         try await self.vault.touch(id, session)
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
-        return try await self.refresh(id: id, stale: session, requestID: context.state.requestID).map { Current(id: id, session: $0) }
+        let client = self.clientIP.resolve(request, context: context).ip
+        return try await self.refresh(id: id, stale: session, requestID: context.state.requestID, client: client).map { Current(id: id, session: $0) }
     }
 
     /// The session with fresh tokens, nil when it cannot go on (refresh refused or no refresh token).
-    func refresh(id: String, stale: GatewaySession, requestID: String) async throws -> GatewaySession? {
+    func refresh(id: String, stale: GatewaySession, requestID: String, client: String?) async throws -> GatewaySession? {
         let lock = "orcastra:gw-session-lock:" + SessionVault.redisKey(id).suffix(64)
         let owner = LoginState.random()
         let deadline = ContinuousClock.now + .milliseconds(Self.lockLifetimeMilliseconds)
@@ -49,7 +52,7 @@ struct SessionGuard: Sendable {
             let taken = try await self.redis.command("SET", lock, owner, "NX", "PX", String(Self.lockLifetimeMilliseconds))
             if taken == .status("OK") {
                 do {
-                    let result = try await self.refreshHoldingLock(id: id, stale: stale, requestID: requestID)
+                    let result = try await self.refreshHoldingLock(id: id, stale: stale, requestID: requestID, client: client)
                     try? await self.release(lock, owner: owner)
                     return result
                 } catch {
@@ -64,7 +67,7 @@ struct SessionGuard: Sendable {
         throw APIError(.serviceUnavailable, code: "refresh_timeout", message: "Your session is being refreshed; try again.")
     }
 
-    private func refreshHoldingLock(id: String, stale: GatewaySession, requestID: String) async throws -> GatewaySession? {
+    private func refreshHoldingLock(id: String, stale: GatewaySession, requestID: String, client: String?) async throws -> GatewaySession? {
         // Another request may have refreshed between our read and the lock.
         guard let latest = try await self.vault.load(id) else { return nil }
         if !latest.needsRefresh(skew: self.skew) { return latest }
@@ -93,9 +96,9 @@ struct SessionGuard: Sendable {
         // Saved at once: the provider has already retired the old refresh token.
         try await self.vault.save(updated, id: id)
         do {
-            try await self.api.reportRefresh(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID)
+            try await self.api.reportRefresh(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID, client: client)
             // Groups may have changed at the provider: pages show the role the API sees now.
-            let identity = try await self.api.me(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID)
+            let identity = try await self.api.me(accessToken: updated.accessToken, session: updated.apiSessionID, requestID: requestID, client: client)
             if identity != updated.identity {
                 updated.identity = identity
                 try await self.vault.save(updated, id: id)

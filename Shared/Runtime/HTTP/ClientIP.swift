@@ -3,7 +3,10 @@ import OrcastraModels
 /// Which peers may tell us the real client address, and in which headers.
 ///
 /// Forwarding headers are honoured only when the TCP peer is inside `TRUSTED_PROXY_CIDRS`;
-/// a direct connection's headers are ignored entirely, since anyone can write them.
+/// a direct connection's headers are ignored entirely, since anyone can write them. Only the
+/// headers the operator lists in `TRUSTED_CLIENT_IP_HEADERS` are read, because a proxy passes
+/// on every header it does not set itself: nginx forwards a client's own `CF-Connecting-IP`
+/// untouched, so reading it by default let anyone choose their address.
 public struct ClientIPPolicy: Sendable {
     public var trustedProxies: [CIDR]
     /// Lower-cased header names, tried in order.
@@ -11,7 +14,9 @@ public struct ClientIPPolicy: Sendable {
     /// When false, a forwarded address in a private range is not believed.
     public var allowPrivateForwarded: Bool
 
-    public static let defaultHeaders = ["cf-connecting-ip", "true-client-ip", "cf-connecting-ipv6", "x-forwarded-for", "x-real-ip"]
+    /// Only `X-Forwarded-For`, which every proxy appends to (so its right end is trustworthy);
+    /// behind Cloudflare the operator lists `cf-connecting-ip` and trusts Cloudflare's ranges.
+    public static let defaultHeaders = ["x-forwarded-for"]
 
     public init(trustedProxies: [CIDR] = [], headers: [String] = Self.defaultHeaders, allowPrivateForwarded: Bool = true) {
         self.trustedProxies = trustedProxies
@@ -27,9 +32,13 @@ public struct ClientIPPolicy: Sendable {
             }
             proxies.append(cidr)
         }
+        let headers = s.list("TRUSTED_CLIENT_IP_HEADERS", default: Self.defaultHeaders).map { $0.lowercased() }
+        for name in headers where name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw ConfigError("TRUSTED_CLIENT_IP_HEADERS", "has '\(name)', which is not a header name (letters, digits and '-' only)")
+        }
         self.init(
             trustedProxies: proxies,
-            headers: s.list("TRUSTED_CLIENT_IP_HEADERS", default: Self.defaultHeaders).map { $0.lowercased() },
+            headers: headers,
             allowPrivateForwarded: try s.bool("ALLOW_PRIVATE_FORWARDED_IPS", default: true)
         )
     }

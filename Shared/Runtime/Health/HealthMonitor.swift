@@ -30,11 +30,14 @@ public struct HealthMonitor: Sendable {
     let version: String
     let checks: [HealthCheck]
     let timeout: Duration
+    /// Configuration warnings found at start-up (`InsecureTransport`), repeated in every report.
+    let warnings: [String]
 
-    public init(version: String, checks: [HealthCheck], timeout: Duration = .seconds(2)) {
+    public init(version: String, checks: [HealthCheck], timeout: Duration = .seconds(2), warnings: [String] = []) {
         self.version = version
         self.checks = checks
         self.timeout = timeout
+        self.warnings = warnings
     }
 
     public func report() async -> HealthReport {
@@ -48,7 +51,7 @@ public struct HealthMonitor: Sendable {
         }
         let statuses = results.values.map(\.status)
         let overall: HealthStatus = statuses.contains(.error) ? .error : statuses.contains(.degraded) ? .degraded : .ok
-        return HealthReport(status: overall, version: self.version, checks: results)
+        return HealthReport(status: overall, version: self.version, checks: results, warnings: self.warnings.isEmpty ? nil : self.warnings)
     }
 
     private func run(_ check: HealthCheck) async -> HealthCheckResult {
