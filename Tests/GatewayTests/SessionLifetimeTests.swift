@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OrcastraRuntime
 import OrcastraTestSupport
@@ -65,5 +66,18 @@ struct SessionLifetimeTests {
         #expect(try await sealedLong.load(planted.id) != nil)
         #expect(try await vault.load(planted.id) == nil, "12 hours is the default maximum")
         #expect(try await sealedLong.load(planted.id) == nil, "and it was deleted")
+    }
+}
+
+/// The Redis key of a session, spelled out by hand for speed, is exactly the prefix and the
+/// lower-case hex SHA-256 of the cookie id (sessions stored by an earlier gateway stay found).
+@Suite("Gateway session keys")
+struct SessionKeyTests {
+    @Test("the key is the prefix and the lower-case hex SHA-256 of the cookie id")
+    func keyFormat() {
+        let id = "Yx1_abc-DEF0123456789abcdefghijklmnopqrstuv"
+        let hex = SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(SessionVault.redisKey(id) == "orcastra:gw-session:" + hex)
+        #expect(SessionVault.redisKey("") == "orcastra:gw-session:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 }

@@ -37,7 +37,6 @@ struct SessionGuard: Sendable {
             try await self.vault.delete(id)
             return nil
         }
-        try await self.vault.touch(id, session)
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
         let client = self.clientIP.resolve(request, context: context).ip
         return try await self.refresh(id: id, stale: session, requestID: context.state.requestID, client: client).map { Current(id: id, session: $0) }
