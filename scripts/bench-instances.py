@@ -11,8 +11,9 @@ daemons, which is setup, not what is measured; the list does not read state), th
 and prints medians and the ratios of * to A+B (the baseline: asking one cluster after the
 other) and to max(A, B) (the ideal). `--cleanup` deletes the bench containers afterwards.
 """
-import html.parser, http.cookiejar, json, os, statistics, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
+import http.cookiejar, json, os, statistics, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from devidp_signin import fill, seeded_admin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 env = dict(l.split("=", 1) for l in open(os.path.join(ROOT, ".env")).read().splitlines() if "=" in l and not l.startswith("#"))
@@ -22,29 +23,10 @@ COUNT = int(os.environ.get("BENCH_COUNT", "50"))
 ROUNDS = int(os.environ.get("ROUNDS", "20"))
 
 
-class Form(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.action = a.get("action")
-        if tag == "input" and a.get("type") == "hidden":
-            self.fields[a["name"]] = a.get("value", "")
-
-
 def api_key():
     """Signs in through the gateway and creates an API key for the admin."""
-    users = json.load(open(os.path.join(ROOT, ".data/devidp-users.json")))["users"]
-    admin = next(u for u in users if "role_admin" in u["groups"])
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(GATEWAY + "/login")
-    form = Form()
-    form.feed(page.read().decode())
-    fields = dict(form.fields, username=admin["username"], password=admin["password"])
-    opener.open(urllib.parse.urljoin(page.geturl(), form.action), urllib.parse.urlencode(fields).encode()).read()
+    fill(opener, opener.open(GATEWAY + "/login"), seeded_admin(ROOT, env)).read()
     request = urllib.request.Request(GATEWAY + "/api/v1/api-keys", json.dumps({"name": f"bench-{int(time.time())}"}).encode(),
                                      {"Content-Type": "application/json", "Origin": GATEWAY})
     return json.load(opener.open(request))["key"]

@@ -18,8 +18,9 @@ JWKS was fetched during the run. Numbers only: nothing here passes or fails on s
 Options: --duration S (15), --connections N (32), --threads N (2), --no-build, and
 --configuration debug (debug binaries, for checking the script itself; not for numbers).
 """
-import argparse, base64, hashlib, html.parser, http.cookiejar, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, base64, hashlib, http.cookiejar, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
+from devidp_signin import fill, seeded_admin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(l.split("=", 1) for l in open(os.path.join(ROOT, ".env")).read().splitlines() if "=" in l and not l.startswith("#"))
@@ -55,37 +56,9 @@ def rss_mb(pid):
     return 0.0
 
 
-class Form(html.parser.HTMLParser):
-    """The provider's sign-in form: its action and hidden fields."""
-
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.action = a.get("action")
-        if tag == "input" and a.get("type") == "hidden":
-            self.fields[a["name"]] = a.get("value", "")
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
-
-
-def admin():
-    users = json.load(open(os.path.join(ROOT, ENV.get("DEVIDP_SEED_FILE", ".data/devidp-users.json"))))["users"]
-    return next(u for u in users if "role_admin" in u["groups"])
-
-
-def fill(opener, page, user):
-    """Posts the provider's form with the user's credentials; returns the answer."""
-    form = Form()
-    form.feed(page.read().decode())
-    fields = dict(form.fields, username=user["username"], password=user["password"])
-    return opener.open(urllib.parse.urljoin(page.geturl(), form.action), urllib.parse.urlencode(fields).encode())
 
 
 def access_token(user):
@@ -168,7 +141,7 @@ def main():
         subprocess.run(["swift", "build", "-c", args.configuration], cwd=ROOT, check=True)
     os.makedirs(WORK, exist_ok=True)
 
-    user = admin()
+    user = seeded_admin(ROOT, ENV)
     token = access_token(user)
     cookie = session_cookie(gateway_url, user)
 
@@ -184,7 +157,10 @@ def main():
     try:
         start("hello", "BenchHello", {"BENCH_HELLO_PORT": str(ports["hello"])})
         start("api", "orcastra-api", {"HTTP_PORT": str(ports["api"]), "RATE_LIMIT_ENABLED": "false"})
-        start("api+rl", "orcastra-api", {"HTTP_PORT": str(ports["api+rl"]), "RATE_LIMIT_ENABLED": "true",
+        # Its rate-limit counters go to another Redis database: the run's millions of calls from
+        # 127.0.0.1 must not count against `make run`'s API, which shares the server.
+        counters = re.sub(r"/\d+$", "", ENV["REDIS_URL"]) + "/15"
+        start("api+rl", "orcastra-api", {"HTTP_PORT": str(ports["api+rl"]), "RATE_LIMIT_ENABLED": "true", "REDIS_URL": counters,
                                          "RATE_LIMIT_REQUESTS": "1000000", "RATE_LIMIT_SUBNET_REQUESTS": "10000000"})
         start("gateway", "orcastra-gateway", {"HTTP_PORT": str(ports["gateway"]), "INTERNAL_BACKEND_URL": f"http://127.0.0.1:{ports['api']}"})
         wait_for(f"http://127.0.0.1:{ports['hello']}/hello", processes["hello"], "hello")
