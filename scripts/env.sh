@@ -9,10 +9,11 @@ secret() { openssl rand -hex "${1:-32}"; }
 
 # .env.example with every secret filled and the local ports chosen.
 filled_example() {
-  local pg_port redis_port pg_password redis_password client_secret api_token
+  local pg_port redis_port pg_password app_password redis_password client_secret api_token
   pg_port=$(first_free_port 5432 $(seq 55432 55451))
   redis_port=$(first_free_port 6379 $(seq 56379 56398))
   pg_password=$(secret 24)
+  app_password=$(secret 24)
   redis_password=$(secret 24)
   client_secret=$(secret 32)
   api_token=$(secret 32)
@@ -20,7 +21,10 @@ filled_example() {
     -e "s|^LOCAL_POSTGRES_PORT=.*|LOCAL_POSTGRES_PORT=$pg_port|" \
     -e "s|^LOCAL_REDIS_PORT=.*|LOCAL_REDIS_PORT=$redis_port|" \
     -e "s|^POSTGRES_PASSWORD=.*|POSTGRES_PASSWORD=$pg_password|" \
-    -e "s|^DATABASE_URL=.*|DATABASE_URL=postgresql://orcastra:$pg_password@127.0.0.1:$pg_port/orcastra|" \
+    -e "s|^POSTGRES_APP_PASSWORD=.*|POSTGRES_APP_PASSWORD=$app_password|" \
+    -e "s|^POSTGRES_SUPERUSER_PASSWORD=.*|POSTGRES_SUPERUSER_PASSWORD=$(secret 24)|" \
+    -e "s|^DATABASE_URL=.*|DATABASE_URL=postgresql://orcastra_app:$app_password@127.0.0.1:$pg_port/orcastra|" \
+    -e "s|^DATABASE_OWNER_URL=.*|DATABASE_OWNER_URL=postgresql://orcastra:$pg_password@127.0.0.1:$pg_port/orcastra|" \
     -e "s|^REDIS_URL=.*|REDIS_URL=redis://:$redis_password@127.0.0.1:$redis_port/0|" \
     -e "s|^REDIS_ENCRYPTION_KEY=.*|REDIS_ENCRYPTION_KEY=$(secret 32)|" \
     -e "s|^SECRET_KEY=.*|SECRET_KEY=$(secret 32)|" \
@@ -56,6 +60,20 @@ else
     added+=("$key")
   done <<< "$candidate"
   [ ${#added[@]} -eq 0 ] || say "added to .env: ${added[*]}"
+  # A .env from before the API had a role of its own: its DATABASE_URL (the local owner
+  # role) becomes DATABASE_OWNER_URL, and DATABASE_URL names orcastra_app, which
+  # scripts/postgres.sh creates with POSTGRES_APP_PASSWORD. Any other database is left alone.
+  if [[ " ${added[*]} " == *" DATABASE_OWNER_URL "* ]]; then
+    old=$(grep '^DATABASE_URL=' "$ROOT/.env" | cut -d= -f2-)
+    if [[ "$old" =~ ^postgresql://orcastra:([^@]*)@127\.0\.0\.1:([0-9]+)/orcastra$ ]]; then
+      app_password=$(grep '^POSTGRES_APP_PASSWORD=' "$ROOT/.env" | cut -d= -f2-)
+      sed -i -e "s|^DATABASE_OWNER_URL=.*|DATABASE_OWNER_URL=$old|" \
+        -e "s|^DATABASE_URL=.*|DATABASE_URL=postgresql://orcastra_app:$app_password@127.0.0.1:${BASH_REMATCH[2]}/orcastra|" "$ROOT/.env"
+      say "the API now runs as orcastra_app; migrations as orcastra (DATABASE_OWNER_URL)"
+    else
+      sed -i "s|^DATABASE_OWNER_URL=.*|DATABASE_OWNER_URL=|" "$ROOT/.env"
+    fi
+  fi
   # A .env from before sign-in has empty identity secrets: fill them in pairs.
   if grep -q '^AUTHENTIK_CLIENT_SECRET=$' "$ROOT/.env"; then
     s=$(secret 32); sed -i "s|^AUTHENTIK_CLIENT_SECRET=.*|AUTHENTIK_CLIENT_SECRET=$s|; s|^DEVIDP_CLIENT_SECRET=.*|DEVIDP_CLIENT_SECRET=$s|" "$ROOT/.env"

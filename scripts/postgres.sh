@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) the project's own PostgreSQL: data in .data/postgres, run as the postgres
-# user, on LOCAL_POSTGRES_PORT; creates the orcastra role (with CREATEDB, for the tests'
-# throw-away databases) and database. Idempotent.
+# user, on LOCAL_POSTGRES_PORT; creates two roles and the database. `orcastra` owns the schema
+# (DATABASE_OWNER_URL: migrations at start, and CREATEDB for the tests' throw-away databases);
+# `orcastra_app` is the API's own role (DATABASE_URL), which the API grants at start only what
+# it needs (INSERT and SELECT on the audit trail). Idempotent.
 . "$(dirname "$0")/common.sh"
 load_env
 PGDATA="$DATA/postgres"
@@ -44,6 +46,13 @@ start)
     psql_admin -c "CREATE ROLE orcastra LOGIN CREATEDB PASSWORD '$POSTGRES_PASSWORD'"
   else
     psql_admin -c "ALTER ROLE orcastra LOGIN CREATEDB PASSWORD '$POSTGRES_PASSWORD'"
+  fi
+  if [ -n "${POSTGRES_APP_PASSWORD:-}" ]; then
+    if [ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='orcastra_app'")" ]; then
+      psql_admin -c "CREATE ROLE orcastra_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$POSTGRES_APP_PASSWORD'"
+    else
+      psql_admin -c "ALTER ROLE orcastra_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$POSTGRES_APP_PASSWORD'"
+    fi
   fi
   [ -n "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='orcastra'")" ] ||
     psql_admin -c "CREATE DATABASE orcastra OWNER orcastra"

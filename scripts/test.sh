@@ -4,7 +4,10 @@
 # when it is missing.
 . "$(dirname "$0")/common.sh"
 load_env
-export TEST_DATABASE_URL="$DATABASE_URL"
+# The owner role creates the throw-away databases; the API's own role is what
+# DatabaseRolesTests checks the limits of.
+export TEST_DATABASE_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}"
+[ -z "${DATABASE_OWNER_URL:-}" ] || export TEST_DATABASE_APP_URL="$DATABASE_URL"
 export TEST_REDIS_URL="$REDIS_URL"
 export ORCASTRA_BIN_DIR="$ROOT/.build/debug"
 export PG_BIN="$(pg_bin)"

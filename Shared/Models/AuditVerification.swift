@@ -9,22 +9,35 @@ public struct AuditVerification: Codable, Sendable, Equatable {
     public var headSeq: Int
     /// In chain order; at most `AuditVerification.problemLimit` of them, the first ones found.
     public var problems: [AuditProblem]
+    /// The first row hashed with the chain key (an HMAC); earlier rows predate keying. Null
+    /// while nothing has been appended with a key.
+    @NullWhenNil public var keyedFromSeq: Int?
+    /// The newest anchor (a copy of the head kept outside the database) the check compared
+    /// against, and when it was written; null when none has been written yet.
+    @NullWhenNil public var anchorSeq: Int?
+    @NullWhenNil public var anchoredAt: String?
 
     /// A badly damaged table would otherwise produce one problem per row; the first ones say
     /// where to look.
     public static let problemLimit = 1000
 
-    public init(valid: Bool, checked: Int, headSeq: Int, problems: [AuditProblem]) {
+    public init(valid: Bool, checked: Int, headSeq: Int, problems: [AuditProblem], keyedFromSeq: Int? = nil, anchorSeq: Int? = nil, anchoredAt: String? = nil) {
         self.valid = valid
         self.checked = checked
         self.headSeq = headSeq
         self.problems = problems
+        self.keyedFromSeq = keyedFromSeq
+        self.anchorSeq = anchorSeq
+        self.anchoredAt = anchoredAt
     }
 
     enum CodingKeys: String, CodingKey {
         case valid, checked
         case headSeq = "head_seq"
         case problems
+        case keyedFromSeq = "keyed_from_seq"
+        case anchorSeq = "anchor_seq"
+        case anchoredAt = "anchored_at"
     }
 }
 

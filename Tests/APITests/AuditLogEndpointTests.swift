@@ -15,7 +15,7 @@ struct AuditLogEndpointTests {
     /// The controller mounted as `buildRouter` will mount it, minus the admin guard.
     static func withApp(_ f: AuditFixture, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let router = Router<AppRequestContext>.standard(config: ServiceConfig(serviceName: "orcastra-api"), sink: LogSink(.memory))
-        AuditController(client: f.client).addRoutes(to: router.group("/api/v1"))
+        AuditController(client: f.client, keys: f.trail.keys).addRoutes(to: router.group("/api/v1"))
         try await Application(router: router).test(.router, body)
     }
 
@@ -152,7 +152,10 @@ struct AuditLogEndpointTests {
                 try await client.execute(uri: "/api/v1/audit-log/verify", method: .get) { response in
                     #expect(response.status == .ok)
                     let json = try JSONValue.parse(String(buffer: response.body))
-                    #expect(json == .object(["valid": .bool(true), "checked": .number(3), "head_seq": .number(3), "problems": .array([])]))
+                    #expect(json == .object([
+                        "valid": .bool(true), "checked": .number(3), "head_seq": .number(3), "problems": .array([]),
+                        "keyed_from_seq": .number(1), "anchor_seq": .null, "anchored_at": .null,
+                    ]))
                 }
                 try await f.tamper("UPDATE audit_events SET action = 'x' WHERE seq = 2")
                 try await client.execute(uri: "/api/v1/audit-log/verify", method: .get) { response in

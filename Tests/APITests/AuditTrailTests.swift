@@ -169,12 +169,15 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("the stored hash is SHA-256(prev_hash || seq || body), checkable with plain SQL")
+    @Test("the stored hash is HMAC-SHA-256(key, prev_hash || seq || body), checkable with SQL and the key")
     func hashFormula() async throws {
         try await AuditFixture.with { f throws in
             try await f.recordMany(4)
-            #expect(try await f.db.sql(
-                "SELECT bool_and(hash = sha256(prev_hash || int8send(seq) || convert_to(body, 'UTF8'))) FROM audit_events") == "t")
+            let key = try #require(try await f.trail.keys.forVerify()).key.withUnsafeBytes { Hex.encode($0) }
+            #expect(try await f.db.sql("""
+                CREATE EXTENSION IF NOT EXISTS pgcrypto;
+                SELECT bool_and(hash = hmac(prev_hash || int8send(seq) || convert_to(body, 'UTF8'), decode('\(key)', 'hex'), 'sha256')) FROM audit_events
+                """) == "t")
             #expect(try await f.db.sql(
                 "SELECT bool_and(e.prev_hash = coalesce(p.hash, decode(repeat('00', 32), 'hex'))) FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1") == "t")
             #expect(try await f.db.sql(
@@ -222,7 +225,7 @@ struct AuditTrailTests {
     func readableLine() async throws {
         try await AuditFixture.with { f throws in
             let sink = LogSink(.memory)
-            let trail = AuditTrail(service: "orcastra-api", version: "1", sink: sink, json: false)
+            let trail = AuditTrail(service: "orcastra-api", version: "1", sink: sink, keys: f.trail.keys, json: false)
             try await trail.record(AuditFixture.event(7), client: f.client, logger: f.logger)
             #expect(sink.lines.count == 1)
             #expect(sink.lines[0].contains("AUDIT test.event success actor=u1 target=thing/t7"))

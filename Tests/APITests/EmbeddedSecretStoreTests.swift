@@ -32,7 +32,7 @@ struct EmbeddedSecretStoreTests {
             try await store.write(try SecretPath("orcastra/app"), data: ["password": "plain-text-marker"], cas: nil)
             let hex = try await db.sql("SELECT encode(ciphertext, 'hex') FROM secret_versions WHERE path = 'orcastra/app'")
             #expect(!hex.isEmpty)
-            #expect(!hex.contains(Data("plain-text-marker".utf8).map { String(format: "%02x", $0) }.joined()))
+            #expect(!hex.contains(Hex.encode(Data("plain-text-marker".utf8))))
             #expect(try await db.sql("SELECT key_id FROM secret_versions") == store.cipher.keyID)
         }
     }

@@ -76,7 +76,7 @@ struct SessionKeyTests {
     @Test("the key is the prefix and the lower-case hex SHA-256 of the cookie id")
     func keyFormat() {
         let id = "Yx1_abc-DEF0123456789abcdefghijklmnopqrstuv"
-        let hex = SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.encode(SHA256.hash(data: Data(id.utf8)))
         #expect(SessionVault.redisKey(id) == "orcastra:gw-session:" + hex)
         #expect(SessionVault.redisKey("") == "orcastra:gw-session:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
+import OrcastraRuntime
 
 /// A stand-in API for proxy tests: it streams, redirects and sets hop-by-hop headers on
 /// purpose, and reports what it received, so each proxy rule can be observed from outside.
@@ -17,7 +18,7 @@ enum TestUpstream {
                 bytes += chunk.readableBytes
                 chunk.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
             }
-            let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.encode(hash.finalize())
             let names = request.headers.map { $0.name.canonicalName }.sorted().joined(separator: ",")
             let body = "{\"bytes\":\(bytes),\"sha256\":\"\(digest)\",\"headers\":\"\(names)\",\"request_id\":\"\(request.headers[HTTPField.Name("X-Request-ID")!] ?? "")\",\"forwarded_for\":\"\(request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "")\",\"authorization\":\"\(request.headers[.authorization] ?? "")\",\"session\":\"\(request.headers[HTTPField.Name("X-Orcastra-Session")!] ?? "")\"}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -31,7 +31,7 @@ struct ModelJSONTests {
                 AuditProblem(seq: 2, eventID: "e-2", kind: .edited, message: "hash differs"),
                 AuditProblem(seq: 3, eventID: nil, kind: .missing, message: "gone"),
             ]),
-            #"{"checked":3,"head_seq":3,"problems":[{"event_id":"e-2","kind":"edited","message":"hash differs","seq":2},{"event_id":null,"kind":"missing","message":"gone","seq":3}],"valid":false}"#),
+            #"{"anchor_seq":null,"anchored_at":null,"checked":3,"head_seq":3,"keyed_from_seq":null,"problems":[{"event_id":"e-2","kind":"edited","message":"hash differs","seq":2},{"event_id":null,"kind":"missing","message":"gone","seq":3}],"valid":false}"#),
         JSONExample("AuditActor, some fields unknown", actor,
             #"{"groups":["ops"],"organizations":[],"role":null,"session_id":"s-1","user_id":"u-1","user_type":"user"}"#),
         JSONExample("AuditActor.anonymous", AuditActor.anonymous,

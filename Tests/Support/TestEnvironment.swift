@@ -27,9 +27,24 @@ public enum TestEnvironment {
         return values
     }()
 
+    /// A role that may create the tests' throw-away databases and owns them: `TEST_DATABASE_URL`,
+    /// else the schema owner `make run` writes into `.env` (`DATABASE_OWNER_URL`), else `.env`'s
+    /// `DATABASE_URL` (an older `.env` with one role).
     public static func databaseURL() throws -> DatabaseURL {
-        guard let raw = value("DATABASE_URL") else {
+        let env = ProcessInfo.processInfo.environment
+        guard let raw = [env["TEST_DATABASE_URL"], dotEnv["DATABASE_OWNER_URL"], dotEnv["DATABASE_URL"]].compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
             throw MissingService("PostgreSQL: TEST_DATABASE_URL is not set and .env has no DATABASE_URL; run `make test` (or `make run` once) to start the project's PostgreSQL")
+        }
+        return try DatabaseURL(parsing: raw)
+    }
+
+    /// The API's own, unprivileged role (`TEST_DATABASE_APP_URL`, else `.env`'s `DATABASE_URL`
+    /// when `.env` names an owner beside it), for tests of what that role may not do.
+    public static func appDatabaseURL() throws -> DatabaseURL {
+        let env = ProcessInfo.processInfo.environment
+        let raw = env["TEST_DATABASE_APP_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? (dotEnv["DATABASE_OWNER_URL"] != nil ? dotEnv["DATABASE_URL"] : nil)
+        guard let raw else {
+            throw MissingService("PostgreSQL: no role of the API's own; set TEST_DATABASE_APP_URL, or run `make run` once so .env names DATABASE_OWNER_URL and DATABASE_URL")
         }
         return try DatabaseURL(parsing: raw)
     }

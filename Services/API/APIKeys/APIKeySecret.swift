@@ -14,7 +14,7 @@ struct APIKeySecret: Sendable {
     var hash: Data { Self.hash(self.value) }
 
     static func generate() -> APIKeySecret {
-        let tag = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let tag = Hex.encode((0..<4).map { _ in UInt8.random(in: 0...255) })
         var secret = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         defer { secret.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         return APIKeySecret(value: Self.marker + tag + "_" + Base64URL.encode(secret))

@@ -4,6 +4,11 @@ import OrcastraRuntime
 struct APIConfig: Sendable {
     var service: ServiceConfig
     var database: DatabaseURL
+    /// `DATABASE_OWNER_URL`: the schema owner, for migrations and grants; nil: `database` does both.
+    var databaseOwner: DatabaseURL?
+    /// `AUDIT_ANCHOR_INTERVAL_SECONDS`: how often the audit chain head is copied outside the
+    /// database; nil when 0 (off).
+    var auditAnchorInterval: Duration? = .seconds(300)
     var secrets: SecretsBackend
     var auth: AuthSettings
     /// nil when `RATE_LIMIT_ENABLED=false` (or without Redis, which holds the counters).
@@ -35,6 +40,14 @@ struct APIConfig: Sendable {
     init(settings: Settings) throws(ConfigError) {
         self.service = try ServiceConfig(serviceName: "orcastra-api", defaultPort: 8765, settings: settings)
         self.database = try DatabaseURL(parsing: try settings.required(DatabaseURL.variable, secret: true))
+        if let raw = settings.string(DatabaseURL.ownerVariable, secret: true) {
+            self.databaseOwner = try DatabaseURL(parsing: raw, variable: DatabaseURL.ownerVariable)
+        }
+        if let owner = self.databaseOwner, owner.user == self.database.user {
+            throw ConfigError(DatabaseURL.ownerVariable, "names the same role as DATABASE_URL; the API's role must not own the schema (leave DATABASE_OWNER_URL empty to use one role)")
+        }
+        let anchorSeconds = try settings.int("AUDIT_ANCHOR_INTERVAL_SECONDS", default: 300, range: 0...86400)
+        self.auditAnchorInterval = anchorSeconds == 0 ? nil : .seconds(anchorSeconds)
         self.secrets = try SecretsBackend(settings: settings)
         self.auth = try AuthSettings(settings: settings)
         self.rateLimit = try RateLimitSettings.read(settings)

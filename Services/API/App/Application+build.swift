@@ -34,6 +34,9 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     }
     let routes = try APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
     services.append(routes.tracker)
+    if let interval = config.auditAnchorInterval {
+        services.append(AuditAnchoring(client: postgres, trail: routes.audit, interval: interval, logger: logger))
+    }
     let router = buildRouter(config: config, sink: sink, health: health, routes: routes)
 
     var app = Application(
@@ -44,8 +47,10 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     )
     let migrations = try Migrations.bundled
     let timeout = config.databaseStartupTimeout
+    let roles = DatabaseRoles(app: config.database, owner: config.databaseOwner)
     app.beforeServerStarts {
-        try await migrations.apply(client: postgres, logger: logger, retryFor: timeout)
+        try await roles.prepare(migrations: migrations, appClient: postgres, logger: logger, retryFor: timeout)
+        for warning in try await DatabaseRoles.warnings(client: postgres, logger: logger) { logger.warning("\(warning)") }
         try await routes.pki.prepare()
         try await routes.tracker.closeAbandoned()
     }
@@ -68,7 +73,9 @@ struct APIRoutes {
     var logger: Logger
 
     init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) throws {
-        let audit = AuditTrail(service: config.service.serviceName, version: config.service.version, sink: sink)
+        self.secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
+        let audit = AuditTrail(service: config.service.serviceName, version: config.service.version, sink: sink,
+                               keys: AuditChainKeys(store: self.secrets.store))
         let verifier = config.auth.token.map { policy in
             TokenVerifier(policy: policy, keys: .discovering(issuer: policy.issuer, http: http, policy: config.auth.jwks))
         }
@@ -79,7 +86,6 @@ struct APIRoutes {
         self.audit = audit
         self.postgres = postgres
         self.redis = redis
-        self.secrets = try SecretsService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
         self.pki = try PKIService(backend: config.secrets, postgres: postgres, http: http, logger: logger)
         self.clusters = ClusterService(store: ClusterStore(client: postgres, logger: logger),
                                        connections: ClusterConnections(secrets: self.secrets, settings: config.clusters),
@@ -129,7 +135,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     SnapshotController(instances: routes.instances).addRoutes(to: managers)
 
     let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
-    AuditController(client: routes.postgres).addRoutes(to: admin)
+    AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: admin)
     SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: admin)
     CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
     return router

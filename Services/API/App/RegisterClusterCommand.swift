@@ -35,7 +35,7 @@ enum RegisterClusterCommand {
                 try await pki.prepare()
                 let clusters = ClusterService(
                     store: ClusterStore(client: postgres, logger: logger), connections: ClusterConnections(secrets: secrets, settings: config.clusters),
-                    secrets: secrets, pki: pki, audit: AuditTrail(config: config.service, sink: .standardOutput), logger: logger)
+                    secrets: secrets, pki: pki, audit: AuditTrail(config: config.service, sink: .standardOutput, keys: AuditChainKeys(store: secrets.store)), logger: logger)
                 return try await clusters.register(.init(name: name, description: "demo: an LXD server of the local test bed",
                                                          source: .token(try TrustToken(token)), owner: nil, actor: .system, requestID: nil,
                                                          privileged: true))

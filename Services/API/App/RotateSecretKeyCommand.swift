@@ -12,10 +12,14 @@ enum RotateSecretKeyCommand {
     static func run(reader: ConfigReader) async throws {
         let settings = Settings(reader: reader)
         let database: DatabaseURL
+        var owner: DatabaseURL?
         let currentKey: String
         let previousKey: String
         do {
             database = try DatabaseURL(parsing: try settings.required(DatabaseURL.variable, secret: true))
+            if let raw = settings.string(DatabaseURL.ownerVariable, secret: true) {
+                owner = try DatabaseURL(parsing: raw, variable: DatabaseURL.ownerVariable)
+            }
             guard case .embedded(let key) = try SecretsBackend(settings: settings) else {
                 throw ConfigError("VAULT_ENABLED", "is true; Vault keeps its own keys, there is nothing to rotate here")
             }
@@ -31,7 +35,7 @@ enum RotateSecretKeyCommand {
         let client = PostgresClient(configuration: database.clientConfiguration())
         let outcome: SecretKeyRotation.Outcome
         do {
-            outcome = try await self.rotate(client: client, previous: previous, current: current, logger: logger)
+            outcome = try await self.rotate(client: client, roles: DatabaseRoles(app: database, owner: owner), previous: previous, current: current, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("rotate-secret-key failed, nothing was changed: \(error)\n".utf8))
             exit(1)
@@ -40,11 +44,11 @@ enum RotateSecretKeyCommand {
     }
 
     /// Runs the rotation with a running pool, for at most `timeout`.
-    private static func rotate(client: PostgresClient, previous: SecretCipher, current: SecretCipher, logger: Logger,
+    private static func rotate(client: PostgresClient, roles: DatabaseRoles, previous: SecretCipher, current: SecretCipher, logger: Logger,
                                timeout: Duration = .seconds(30)) async throws -> SecretKeyRotation.Outcome {
         try await client.whileRunning(timeout: timeout) {
             // The tables may not exist yet on a database the API never started on.
-            try await Migrations.bundled.apply(client: client, logger: logger)
+            try await roles.prepare(migrations: try Migrations.bundled, appClient: client, logger: logger, retryFor: .zero)
             return try await SecretKeyRotation(client: client, previous: previous, current: current, logger: logger).run()
         }
     }

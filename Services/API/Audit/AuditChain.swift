@@ -5,9 +5,11 @@ import OrcastraModels
 /// The hash chain's rules, shared by the writer (`AuditTrail`) and the checker (`AuditVerifier`)
 /// so that both compute exactly the same thing.
 ///
-/// `hash = SHA-256(prev_hash || seq as 8 bytes big-endian || body)` over the body's stored
-/// UTF-8 bytes. The body holds the whole event, its own `seq` included, so a row moved to
-/// another position is told apart from a row whose content was changed.
+/// `hash = HMAC-SHA-256(key, prev_hash || seq as 8 bytes big-endian || body)` over the body's
+/// stored UTF-8 bytes, with the key from the secret store (`AuditChainKey`); rows written before
+/// keying began use plain SHA-256 of the same bytes. The body holds the whole event, its own
+/// `seq` included, so a row moved to another position is told apart from a row whose content
+/// was changed.
 enum AuditChain {
     /// Arbitrary but fixed: the transaction-scoped advisory lock every appender takes, so that
     /// concurrent writers (in this and other API processes) append one at a time.
@@ -20,12 +22,19 @@ enum AuditChain {
     /// RFC 3339 in UTC with the microseconds PostgreSQL keeps, so the two compare as text.
     static let timestampFormat = #"YYYY-MM-DD"T"HH24:MI:SS.US"Z""#
 
-    static func hash(prev: Data, seq: Int64, body: Data) -> Data {
-        var hasher = SHA256()
-        hasher.update(data: prev)
-        withUnsafeBytes(of: seq.bigEndian) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: body)
-        return Data(hasher.finalize())
+    static func hash(prev: Data, seq: Int64, body: Data, key: SymmetricKey?) -> Data {
+        guard let key else {
+            var hasher = SHA256()
+            hasher.update(data: prev)
+            withUnsafeBytes(of: seq.bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: body)
+            return Data(hasher.finalize())
+        }
+        var mac = HMAC<SHA256>(key: key)
+        mac.update(data: prev)
+        mac.update(data: withUnsafeBytes(of: seq.bigEndian) { Data($0) })
+        mac.update(data: body)
+        return Data(mac.finalize())
     }
 
     /// What the `body` column holds: the event as its audit line carries it (with the stored,

@@ -17,6 +17,12 @@ import OrcastraModels
 /// - the newest rows deleted: the head records a later `seq` than the table holds →
 ///   `truncated` at the head's `seq`.
 ///
+/// - the whole chain recomputed from an edit onwards, head included: the hashes are HMACs under
+///   the key in the secret store (`AuditChainKey`), so without it → `edited` at the first row;
+/// - the newest rows deleted and the head moved back with them: the anchor kept outside the
+///   database (`AuditAnchor`) names a later `seq` → `truncated`, or the anchored row's hash
+///   differs → `edited`.
+///
 /// After a row found damaged, the next row's link is not judged: the damaged row's stored hash
 /// says nothing reliable about what the next row should point to.
 struct AuditChainCheck {
@@ -37,6 +43,10 @@ struct AuditChainCheck {
 
     let headSeq: Int64
     let headHash: Data
+    /// nil while no row has been keyed (every row is plain SHA-256).
+    let key: AuditChainKey?
+    /// The newest anchor, if one was written.
+    let anchor: AuditAnchor?
     private(set) var checked = 0
     private(set) var problems: [AuditProblem] = []
     private var expected: Int64 = 1
@@ -47,9 +57,11 @@ struct AuditChainCheck {
     /// The row the head points at, as `previous` recorded it.
     private var headRow: (seq: Int64, eventID: String, hash: Data, intact: Bool)?
 
-    init(headSeq: Int64, headHash: Data) {
+    init(headSeq: Int64, headHash: Data, key: AuditChainKey? = nil, anchor: AuditAnchor? = nil) {
         self.headSeq = headSeq
         self.headHash = headHash
+        self.key = key
+        self.anchor = anchor
     }
 
     mutating func check(_ row: Row) {
@@ -84,8 +96,12 @@ struct AuditChainCheck {
             self.report(row.seq, id, .reordered, "seq \(row.seq) holds the event written at seq \(body.seq)")
             return false
         }
-        guard AuditChain.hash(prev: row.prevHash, seq: row.seq, body: Data(row.body.utf8)) == row.hash else {
+        guard AuditChain.hash(prev: row.prevHash, seq: row.seq, body: Data(row.body.utf8), key: self.key?.key(for: row.seq)) == row.hash else {
             self.report(row.seq, id, .edited, "seq \(row.seq): the content does not match its hash")
+            return false
+        }
+        if let anchor = self.anchor, anchor.seq == row.seq, anchor.hash != row.hash {
+            self.report(row.seq, id, .edited, "seq \(row.seq) was rewritten: the anchor kept outside the database at \(anchor.anchoredAt) records a different hash")
             return false
         }
         if let column = Self.mismatchedColumn(row, body.entry) {
@@ -126,7 +142,14 @@ struct AuditChainCheck {
                   !self.problems.contains(where: { $0.seq == Int(row.seq) && $0.kind == .edited }) {
             self.report(row.seq, row.eventID, .edited, "seq \(row.seq) was rewritten: the chain head records a different hash")
         }
-        return AuditVerification(valid: self.problems.isEmpty, checked: self.checked, headSeq: Int(self.headSeq), problems: self.problems)
+        if let anchor = self.anchor, anchor.seq > max(last, self.headSeq) {
+            let newest = last == 0 ? "the table is empty" : "the newest row is seq \(last)"
+            self.report(anchor.seq, nil, .truncated,
+                        "the anchor kept outside the database at \(anchor.anchoredAt) records seq \(anchor.seq) but \(newest): the newest rows were deleted and the head moved back")
+        }
+        return AuditVerification(
+            valid: self.problems.isEmpty, checked: self.checked, headSeq: Int(self.headSeq), problems: self.problems,
+            keyedFromSeq: self.key.map { Int($0.keyedFromSeq) }, anchorSeq: self.anchor.map { Int($0.seq) }, anchoredAt: self.anchor?.anchoredAt)
     }
 
     private mutating func report(_ seq: Int64, _ eventID: String?, _ kind: AuditProblem.Kind, _ message: String) {

@@ -17,9 +17,9 @@ struct AuditController: Sendable {
         self.verifier = verifier
     }
 
-    /// Both read from the API's PostgreSQL pool.
-    init(client: PostgresClient) {
-        self.init(repository: AuditLogRepository(client: client), verifier: AuditVerifier(client: client))
+    /// Both read from the API's PostgreSQL pool; verification needs the chain key too.
+    init(client: PostgresClient, keys: AuditChainKeys) {
+        self.init(repository: AuditLogRepository(client: client), verifier: AuditVerifier(client: client, keys: keys))
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {

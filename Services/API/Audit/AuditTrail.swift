@@ -22,18 +22,21 @@ final class AuditTrail: Sendable {
     let host: LogHost
     /// When false (`JSON_LOGS=false`, development), a readable line instead of JSON.
     let json: Bool
+    /// The chain's HMAC key, from the secret store.
+    let keys: AuditChainKeys
 
-    init(service: String, version: String, sink: LogSink, host: LogHost = .current, json: Bool = true) {
+    init(service: String, version: String, sink: LogSink, keys: AuditChainKeys, host: LogHost = .current, json: Bool = true) {
         self.service = service
         self.version = version
         self.sink = sink
+        self.keys = keys
         self.host = host
         self.json = json
     }
 
     /// Service name, version and log format from the service configuration.
-    convenience init(config: ServiceConfig, sink: LogSink) {
-        self.init(service: config.serviceName, version: config.version, sink: sink, json: config.jsonLogs)
+    convenience init(config: ServiceConfig, sink: LogSink, keys: AuditChainKeys) {
+        self.init(service: config.serviceName, version: config.version, sink: sink, keys: keys, json: config.jsonLogs)
     }
 
     /// Runs `body` (the change being audited) in a new transaction, appends `event` on the same
@@ -57,12 +60,13 @@ final class AuditTrail: Sendable {
         client: PostgresClient, logger: Logger,
         _ body: (PostgresConnection) async throws -> (T, AuditEvent?)
     ) async throws -> T {
+        let key = try await self.keys.forAppend(client: client, logger: logger)
         let (value, stored) = try await client.transaction(logger: logger) { connection in
             let start = ContinuousClock.now
             let (value, found) = try await body(connection)
             guard var event = found else { return (value, AuditChain.Body?.none) }
             if event.durationMs == nil { event.durationMs = (ContinuousClock.now - start).milliseconds(places: 3) }
-            return (value, try await self.append(event, on: connection, logger: logger))
+            return (value, try await self.append(event, key: key, on: connection, logger: logger))
         }
         if let stored { self.emit(stored) }
         return value
@@ -71,8 +75,9 @@ final class AuditTrail: Sendable {
     /// Records an event that accompanies no database change (a login, a refused request).
     @discardableResult
     func record(_ event: AuditEvent, client: PostgresClient, logger: Logger) async throws -> AuditRecord {
+        let key = try await self.keys.forAppend(client: client, logger: logger)
         let stored = try await client.transaction(logger: logger) { connection in
-            try await self.append(event, on: connection, logger: logger)
+            try await self.append(event, key: key, on: connection, logger: logger)
         }
         self.emit(stored)
         return AuditRecord(stored)
@@ -100,7 +105,7 @@ final class AuditTrail: Sendable {
     /// The lock is taken after the audited body ran, so it is held only from here to commit.
     /// `recorded_at` is PostgreSQL's clock read under the lock, so it never goes backwards
     /// along the chain (barring a clock step on the server).
-    private func append(_ event: AuditEvent, on connection: PostgresConnection, logger: Logger) async throws -> AuditChain.Body {
+    private func append(_ event: AuditEvent, key: AuditChainKey, on connection: PostgresConnection, logger: Logger) async throws -> AuditChain.Body {
         try await connection.query("SELECT pg_advisory_xact_lock(\(AuditChain.lockID))", logger: logger)
         var head: (Int64, Data, String)?
         let rows = try await connection.query(
@@ -120,7 +125,7 @@ final class AuditTrail: Sendable {
             metadata: AuditMetadata(durationMs: event.durationMs, before: event.before, after: event.after), host: self.host
         ))
         let bytes = try AuditChain.encode(body)
-        let hash = AuditChain.hash(prev: prev, seq: body.seq, body: bytes)
+        let hash = AuditChain.hash(prev: prev, seq: body.seq, body: bytes, key: key.key(for: body.seq))
         try await connection.query(
             """
             INSERT INTO audit_events (seq, event_id, recorded_at, action, category, severity, result, actor_id, body, prev_hash, hash)

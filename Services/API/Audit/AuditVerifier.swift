@@ -11,14 +11,18 @@ import PostgresNIO
 /// repeatable-read snapshot: events appended while the check runs are neither half-seen nor
 /// mistaken for rows beyond the head.
 ///
-/// What it cannot see: someone able to rewrite rows and recompute every later hash and the head
-/// makes a chain that checks out. The `log_type: "audit"` lines already shipped to OpenSearch
-/// are the independent copy to compare against in that case.
+/// The key and the newest anchor come from the secret store first: a sealed Vault makes the
+/// check a 503 rather than a verdict reached without them. What it cannot see: someone holding
+/// both the database and the secret store; the `log_type: "audit"` lines (events and
+/// `audit.anchor` heads) already shipped to OpenSearch are the independent copy then.
 struct AuditVerifier: Sendable {
     let client: PostgresClient
+    let keys: AuditChainKeys
 
     func verify(logger: Logger) async throws -> AuditVerification {
-        try await self.client.transaction(logger: logger) { connection in
+        let key = try await self.keys.forVerify()
+        let anchor = try await self.keys.store.read(AuditAnchor.path).flatMap { AuditAnchor(stored: $0.data) }
+        return try await self.client.transaction(logger: logger) { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var head: (Int64, Data)?
             for try await row in try await connection.query("SELECT seq, hash FROM audit_chain_head", logger: logger).decode((Int64, Data).self) {
@@ -26,7 +30,7 @@ struct AuditVerifier: Sendable {
             }
             guard let (headSeq, headHash) = head else { throw AuditChainHeadMissing() }
 
-            var check = AuditChainCheck(headSeq: headSeq, headHash: headHash)
+            var check = AuditChainCheck(headSeq: headSeq, headHash: headHash, key: key, anchor: anchor)
             let rows = try await connection.query(
                 """
                 SELECT seq, event_id, to_char(recorded_at AT TIME ZONE 'UTC', \(AuditChain.timestampFormat)),

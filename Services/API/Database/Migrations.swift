@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import OrcastraRuntime
 import PostgresNIO
 
 /// The numbered `.sql` files in `Resources/Migrations`, applied in order at start.
@@ -40,7 +41,7 @@ struct Migrations: Sendable {
                 throw Mismatch(description: "migration file \(name) does not start with a number")
             }
             let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-            let digest = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.encode(SHA256.hash(data: Data(sql.utf8)))
             files.append(File(version: version, name: name, sql: sql, checksum: digest))
         }
         let versions = files.map(\.version)

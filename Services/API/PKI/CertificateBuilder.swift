@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OrcastraRuntime
 import SwiftASN1
 import X509
 
@@ -91,6 +92,6 @@ enum CertificateBuilder {
 
     /// Serial numbers as Vault prints them: lower-case hex bytes joined by colons.
     static func serial(_ certificate: Certificate) -> String {
-        certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined(separator: ":")
+        Hex.encode(certificate.serialNumber.bytes, separator: UInt8(ascii: ":"))
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OrcastraRuntime
 
 /// AES-256-GCM encryption of values kept at rest by the embedded backends.
 ///
@@ -19,7 +20,7 @@ struct SecretCipher: Sendable {
             inputKeyMaterial: SymmetricKey(data: Data(masterKey.utf8)),
             salt: Data("orcastra".utf8), info: Data("orcastra-secrets-at-rest-v1".utf8), outputByteCount: 32
         )
-        self.keyID = self.key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(8).map { String(format: "%02x", $0) }.joined()
+        self.keyID = Hex.encode(self.key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(8))
     }
 
     func seal(_ plaintext: Data, boundTo context: String) throws -> Data {

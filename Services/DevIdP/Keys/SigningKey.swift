@@ -23,7 +23,7 @@ final class SigningKey: Sendable {
         self.privateKey = privateKey
         self.jwtKey = try JWTKit.Insecure.RSA.PrivateKey(backing: privateKey)
         let publicKey = privateKey.publicKey
-        self.kid = SHA256.hash(data: Array(publicKey.derRepresentation)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        self.kid = Hex.encode(SHA256.hash(data: Array(publicKey.derRepresentation)).prefix(16))
         let primitives = try publicKey.getKeyPrimitives()
         self.jwk = PublicJWK(
             kid: self.kid,

@@ -81,7 +81,7 @@ struct UserDirectory: Sendable {
     }
 
     static func hexSHA256(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     /// A name-based UUID (version 8, "custom": the first 16 bytes of a SHA-256).

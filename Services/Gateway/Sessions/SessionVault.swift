@@ -23,17 +23,10 @@ struct SessionVault: Sendable {
 
     static let cookieName = "orcastra_session"
 
-    /// `orcastra:gw-session:` and the lower-case hex SHA-256 of the cookie id, spelled out byte
-    /// by byte: it runs on every request, where formatting each byte was a measurable cost.
+    /// `orcastra:gw-session:` and the lower-case hex SHA-256 of the cookie id, built in one
+    /// buffer: it runs on every request.
     static func redisKey(_ cookieID: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var key = Array("orcastra:gw-session:".utf8)
-        key.reserveCapacity(key.count + 64)
-        for byte in SHA256.hash(data: Array(cookieID.utf8)) {
-            key.append(digits[Int(byte >> 4)])
-            key.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: key, as: UTF8.self)
+        Hex.encode(SHA256.hash(data: Array(cookieID.utf8)), after: "orcastra:gw-session:")
     }
 
     /// Stores a new session under a fresh id (never one the browser brought: no fixation).

@@ -23,9 +23,11 @@ public struct DatabaseURL: Sendable, Equatable {
         self.tls = tls
     }
 
-    /// Parses the URL, or throws an error naming `DATABASE_URL` and what was wrong.
-    public init(parsing raw: String) throws(ConfigError) {
-        let v = Self.variable
+    /// The schema owner's URL, for migrations, when the API runs under a role of its own.
+    public static let ownerVariable = "DATABASE_OWNER_URL"
+
+    /// Parses the URL, or throws an error naming `variable` and what was wrong.
+    public init(parsing raw: String, variable v: String = Self.variable) throws(ConfigError) {
         guard let url = URLParts(raw) else {
             throw ConfigError(v, "must look like postgresql://user:password@host:5432/database")
         }

@@ -175,7 +175,7 @@ struct InstanceLifecycleTests {
                 let id = try #require(created["id"]?.string)
                 _ = try await f.h.sql { client in
                     try await client.query("UPDATE operations SET status = 'running' WHERE id = \(UUID(uuidString: id)!)", logger: .init(label: "test"))
-                    let tracker = OperationTracker(client: client, audit: AuditTrail(service: "test", version: "t", sink: LogSink(.memory)), logger: .init(label: "test"))
+                    let tracker = OperationTracker(client: client, audit: AuditTrail(service: "test", version: "t", sink: LogSink(.memory), keys: .testing(client)), logger: .init(label: "test"))
                     try await tracker.closeAbandoned()
                     try await tracker.closeAbandoned()
                 }

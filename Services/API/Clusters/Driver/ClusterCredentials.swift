@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOSSL
+import OrcastraRuntime
 
 /// What Orcastra needs to talk to one cluster: our client certificate and key, and the
 /// server's certificate pinned at registration. Kept in the secret store at `clusters/<id>`.
@@ -45,6 +46,6 @@ struct ClusterCredentials: Sendable, Equatable {
     }
 
     static func fingerprint(der: [UInt8]) -> String {
-        SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: der))
     }
 }

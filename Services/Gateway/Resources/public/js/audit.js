@@ -28,8 +28,9 @@
     verifyResult.textContent = "Checking…";
     try {
       const v = await call("GET", "/api/v1/audit-log/verify");
+      const anchor = v.anchor_seq ? " Matches the anchor of " + v.anchored_at + " (event #" + v.anchor_seq + ")." : "";
       verifyResult.textContent = v.valid
-        ? "Valid: " + v.checked + " events, chain intact."
+        ? "Valid: " + v.checked + " events, chain intact." + anchor
         : "Broken: " + v.problems.map((p) => "#" + p.seq + " " + p.kind).join(", ");
       verifyResult.className = v.valid ? "result-success" : "result-failure";
     } catch (e) { showError(e); }
