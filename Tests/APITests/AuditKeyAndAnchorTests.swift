@@ -109,4 +109,29 @@ struct AuditKeyAndAnchorTests {
             #expect(verification.summary == ["edited@5"], "\(verification.problems)")
         }
     }
+
+    @Test("with Vault, the key and the anchor live in Vault; a sealed Vault before the key is loaded refuses the change, after it does not matter")
+    func vault() async throws {
+        try await AuditFixture.with { f throws in
+            try await VaultSecretStoreTests().withVault { store, fake in
+                let trail = AuditTrail(service: "orcastra-api", version: "t", sink: f.sink, keys: AuditChainKeys(store: store))
+                fake.mode = .sealed
+                let refused = await #expect(throws: SecretStoreError.self) {
+                    try await trail.record(AuditFixture.event(1), client: f.client, logger: f.logger)
+                }
+                #expect(refused?.apiError.status == .serviceUnavailable)
+                #expect(try await f.db.sql("SELECT count(*) FROM audit_events") == "0")
+                fake.mode = .active
+                for i in 1...3 { try await trail.record(AuditFixture.event(i), client: f.client, logger: f.logger) }
+                #expect(try await store.read(AuditChainKey.path) != nil)
+                #expect(try await f.db.sql("SELECT count(*) FROM secrets") == "0")
+                #expect(await AuditAnchoring(client: f.client, trail: trail, interval: .seconds(300), logger: f.logger).anchorIfGrown(since: 0) == 3)
+                fake.mode = .sealed
+                try await trail.record(AuditFixture.event(4), client: f.client, logger: f.logger)
+                fake.mode = .active
+                let verification = try await AuditVerifier(client: f.client, keys: AuditChainKeys(store: store)).verify(logger: f.logger)
+                #expect(verification.valid && verification.anchorSeq == 3 && verification.headSeq == 4, "\(verification)")
+            }
+        }
+    }
 }
