@@ -8,10 +8,12 @@ struct App {
     static func main() async throws {
         if CommandLine.arguments.dropFirst().first == RotateSecretKeyCommand.name {
             try await RotateSecretKeyCommand.run(reader: try await Environment.reader())
+            LogSink.standardOutput.flush()
             return
         }
         if CommandLine.arguments.dropFirst().first == RegisterClusterCommand.name {
             try await RegisterClusterCommand.run(arguments: Array(CommandLine.arguments.dropFirst(2)), reader: try await Environment.reader())
+            LogSink.standardOutput.flush()
             return
         }
         try await Startup.run { try await buildApplication(reader: $0) }

@@ -48,6 +48,7 @@ enum RegisterClusterCommand {
 
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
+        LogSink.standardOutput.flush()
         exit(1)
     }
 }

@@ -38,6 +38,7 @@ enum RotateSecretKeyCommand {
             outcome = try await self.rotate(client: client, roles: DatabaseRoles(app: database, owner: owner), previous: previous, current: current, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("rotate-secret-key failed, nothing was changed: \(error)\n".utf8))
+            LogSink.standardOutput.flush()
             exit(1)
         }
         print("re-sealed \(outcome.secretVersions) secret versions and \(outcome.caKeys) CA keys with the new SECRET_KEY (key id \(current.keyID))")

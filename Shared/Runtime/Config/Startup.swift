@@ -15,10 +15,17 @@ public enum Startup {
         } catch let error as ConfigError {
             fail(error)
         }
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch {
+            LogSink.standardOutput.flush()
+            throw error
+        }
+        LogSink.standardOutput.flush()
     }
 
     public static func fail(_ error: ConfigError) -> Never {
+        LogSink.standardOutput.flush()
         FileHandle.standardError.write(Data((error.description + "\n").utf8))
         exit(78)
     }

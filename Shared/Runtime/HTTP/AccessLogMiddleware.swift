@@ -113,7 +113,7 @@ public struct AccessLogMiddleware: RouterMiddleware {
                 responseSize: sent, user: self.state.user, client: self.client, error: self.state.error, host: .current
             )
             if self.middleware.json {
-                self.middleware.sink.write(json: entry)
+                self.middleware.sink.write(bytes: entry.jsonLine())
             } else {
                 self.middleware.sink.write(line: "\(entry.timestamp) ACCESS \(entry.method) \(entry.path) \(status) \(entry.latencyMs)ms \(sent)B rid=\(entry.requestID) ip=\(entry.client.ip ?? "-")")
             }

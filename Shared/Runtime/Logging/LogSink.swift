@@ -1,10 +1,15 @@
 import Foundation
 import Synchronization
 
-/// The single writer of log lines for a process: one line per `write`, never interleaved.
+/// The single writer of log lines for a process: one line per `write`, never interleaved, and
+/// never a `write(2)` on the caller's thread.
 ///
-/// Fluent Bit reads stdout line by line, so a line must reach the file descriptor whole; a
-/// lock around one `write(2)` of the complete line guarantees that across threads.
+/// Fluent Bit reads stdout line by line, so a line must reach the file descriptor whole. Lines
+/// are appended to a buffer under a lock (a copy, no system call) and one writer thread of the
+/// sink's own drains it, so an event loop that logs a request never waits on a slow pipe.
+/// When the reader stalls and `maxPending` bytes are waiting, writers wait for room rather
+/// than drop lines: the audit lines go through here too. `flush()` waits until everything
+/// written so far is out; `Startup` calls it before the process ends.
 /// Tests swap the destination for a buffer to read the lines back.
 public final class LogSink: Sendable {
     /// Where lines go.
@@ -13,41 +18,107 @@ public final class LogSink: Sendable {
         case memory
     }
 
-    private let destination: Destination
-    private let lock = Mutex<[String]>([])
+    /// What writers and the writer thread share; guarded by `condition`.
+    private final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var pending: [UInt8] = []
+        var writing = false
+        var started = false
+    }
 
-    public init(_ destination: Destination = .fileDescriptor(1)) {
+    private let destination: Destination
+    private let captured = Mutex<[String]>([])
+    private let queue = Queue()
+    let maxPending: Int
+
+    public init(_ destination: Destination = .fileDescriptor(1), maxPending: Int = 8 << 20) {
         self.destination = destination
+        self.maxPending = maxPending
     }
 
     /// The shared sink on standard output.
     public static let standardOutput = LogSink()
 
     public func write(line: String) {
-        self.lock.withLock { captured in
-            switch self.destination {
-            case .memory:
-                captured.append(line)
-            case .fileDescriptor(let fd):
-                var bytes = Array(line.utf8)
-                bytes.append(UInt8(ascii: "\n"))
-                var offset = 0
-                while offset < bytes.count {
-                    let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-                    if n <= 0 { break }
-                    offset += n
-                }
-            }
+        switch self.destination {
+        case .memory:
+            self.captured.withLock { $0.append(line) }
+        case .fileDescriptor(let fd):
+            var bytes = Array(line.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+            self.enqueue(bytes, fd: fd)
+        }
+    }
+
+    /// One complete line, newline excluded, as UTF-8 bytes (the hand-built JSON lines).
+    public func write(bytes line: [UInt8]) {
+        switch self.destination {
+        case .memory:
+            self.captured.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
+        case .fileDescriptor(let fd):
+            var bytes = line
+            bytes.append(UInt8(ascii: "\n"))
+            self.enqueue(bytes, fd: fd)
         }
     }
 
     /// Lines captured by a `.memory` sink, oldest first.
-    public var lines: [String] { self.lock.withLock { $0 } }
+    public var lines: [String] { self.captured.withLock { $0 } }
 
     /// Encodes `value` as one compact JSON line.
     public func write(json value: some Encodable) {
         guard let data = try? Self.encoder.encode(value) else { return }
-        self.write(line: String(decoding: data, as: UTF8.self))
+        self.write(bytes: Array(data))
+    }
+
+    /// Returns once every line written before the call has reached the file descriptor.
+    public func flush() {
+        let q = self.queue
+        q.condition.lock()
+        while !q.pending.isEmpty || q.writing { q.condition.wait() }
+        q.condition.unlock()
+    }
+
+    private func enqueue(_ bytes: [UInt8], fd: Int32) {
+        let q = self.queue
+        q.condition.lock()
+        if !q.started {
+            q.started = true
+            let thread = Thread { Self.drain(q, fd: fd) }
+            thread.name = "log-writer"
+            thread.start()
+        }
+        while q.pending.count >= self.maxPending { q.condition.wait() }
+        q.pending.append(contentsOf: bytes)
+        q.condition.broadcast()
+        q.condition.unlock()
+    }
+
+    /// The writer thread: takes everything pending, writes it outside the lock, repeats.
+    private static func drain(_ q: Queue, fd: Int32) {
+        q.condition.lock()
+        while true {
+            while q.pending.isEmpty { q.condition.wait() }
+            var chunk: [UInt8] = []
+            swap(&chunk, &q.pending)
+            q.writing = true
+            q.condition.broadcast()
+            q.condition.unlock()
+            var offset = 0
+            while offset < chunk.count {
+                let n = chunk[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n < 0, errno == EAGAIN {
+                    usleep(1000)
+                    continue
+                }
+                if n <= 0 { break }
+                offset += n
+            }
+            q.condition.lock()
+            q.writing = false
+            q.condition.broadcast()
+        }
     }
 
     static let encoder: JSONEncoder = {
