@@ -20,6 +20,9 @@ struct SignInStack: Sendable {
     let idp: String
     let api: String
     let gateway: String
+    /// Every gateway replica, `gateway` first; they share Redis and the API, as replicas behind
+    /// a load balancer do.
+    let gateways: [String]
     let db: TestDatabase
     let issuer: String
 
@@ -36,10 +39,11 @@ struct SignInStack: Sendable {
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
         sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600), rateLimit: RateLimitSettings? = nil,
-        gatewayClientIP: ClientIPPolicy = ClientIPPolicy(), publicURL: String? = nil,
+        gatewayClientIP: ClientIPPolicy = ClientIPPolicy(), publicURL: String? = nil, replicas: Int = 1,
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
+        let replicaPorts = try (1..<max(replicas, 1)).map { _ in try Command.freePort() }
         let idp = "http://127.0.0.1:\(idpPort)", gateway = "http://127.0.0.1:\(gatewayPort)"
         let idpConfig = DevIdPConfig(
             client: OIDCClient(clientID: Self.clientID, clientSecret: Self.clientSecret,
@@ -59,15 +63,25 @@ struct SignInStack: Sendable {
             apiConfig.rateLimit = rateLimit
             try await withRunning(OrcastraAPI.buildApplication(config: apiConfig, sink: sink), port: apiPort) {
                 let api = "http://127.0.0.1:\(apiPort)"
-                var gatewayService = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: gatewayPort, redis: redis)
-                gatewayService.clientIP = gatewayClientIP
                 let auth = GatewayAuthSettings(issuer: issuer, clientID: Self.clientID, clientSecret: Self.clientSecret, secret: testGatewaySecret,
                                                proxySecret: Self.proxySecret, refreshSkew: refreshSkew,
                                                sessionMaxAge: sessionMaxAge, sessionIdle: sessionIdle)
-                let config = try GatewayConfig(service: gatewayService, apiURL: api, publicURL: publicURL ?? gateway, auth: auth)
-                try await withRunning(try await OrcastraGateway.buildApplication(config: config, sink: LogSink(.memory)), port: gatewayPort) {
-                    try await body(SignInStack(idp: idp, api: api, gateway: gateway, db: db, issuer: issuer))
+                @Sendable func config(port: Int) throws -> GatewayConfig {
+                    var service = ServiceConfig(serviceName: "orcastra-gateway", version: "test", httpHost: "127.0.0.1", httpPort: port, redis: redis)
+                    service.clientIP = gatewayClientIP
+                    return try GatewayConfig(service: service, apiURL: api, publicURL: publicURL ?? gateway, auth: auth)
                 }
+                /// Starts the gateways one inside the other, then runs the body.
+                @Sendable func withGateways(_ ports: ArraySlice<Int>) async throws {
+                    guard let port = ports.first else {
+                        let all = [gateway] + replicaPorts.map { "http://127.0.0.1:\($0)" }
+                        return try await body(SignInStack(idp: idp, api: api, gateway: gateway, gateways: all, db: db, issuer: issuer))
+                    }
+                    try await withRunning(try await OrcastraGateway.buildApplication(config: try config(port: port), sink: LogSink(.memory)), port: port) {
+                        try await withGateways(ports.dropFirst())
+                    }
+                }
+                try await withGateways(ArraySlice([gatewayPort] + replicaPorts))
             }
         }
     }

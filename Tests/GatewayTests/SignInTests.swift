@@ -258,6 +258,34 @@ struct SignInTests {
         }
     }
 
+    @Test("with two gateway replicas, a session revoked at the API is refused on its very next request at each")
+    func revokedAtEveryReplica() async throws {
+        try await SignInStack.run(replicas: 2) { stack in
+            let victim = TestBrowser(), admin = TestBrowser()
+            try await stack.signIn(victim, as: "tenant")
+            try await stack.signIn(admin, as: "admin")
+            // Behind a load balancer both replicas share one origin; here each has its own port, so
+            // the browsers' session cookies are copied to the second.
+            for browser in [victim, admin] {
+                let jar = { (url: String) in url.replacingOccurrences(of: "http://", with: "") }
+                let cookie = try #require(browser.cookie(SessionVault.cookieName, host: jar(stack.gateways[0])))
+                browser.setCookie(SessionVault.cookieName, cookie, host: jar(stack.gateways[1]))
+            }
+            for gateway in stack.gateways {
+                #expect(try await victim.request(.GET, gateway + "/api/v1/me").status == 200)
+            }
+            let list = try await admin.request(.GET, stack.gateways[1] + "/api/v1/sessions")
+            let sessions = try JSONCoding.decoder.decode(ListPage<SessionInfo>.self, from: Data(list.body.utf8))
+            let target = try #require(sessions.items.first { $0.userName == "Tess Tenant" })
+            #expect(try await admin.request(.DELETE, stack.gateways[1] + "/api/v1/sessions/\(target.id)").status == 204)
+            #expect(try await victim.request(.GET, stack.gateways[0] + "/api/v1/me").status == 401)
+            #expect(try await victim.request(.GET, stack.gateways[1] + "/api/v1/me").status == 401)
+            for gateway in stack.gateways {
+                #expect(try await admin.request(.GET, gateway + "/api/v1/me").status == 200)
+            }
+        }
+    }
+
     @Test("an API key made through the gateway works directly against the API until revoked")
     func apiKeyThroughGateway() async throws {
         try await SignInStack.run { stack in

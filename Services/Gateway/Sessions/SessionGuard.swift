@@ -32,11 +32,8 @@ struct SessionGuard: Sendable {
     static let lockLifetimeMilliseconds = 45_000
 
     func current(_ request: Request, context: AppRequestContext) async throws -> Current? {
+        // One Redis round trip: the read also checks the API's session-ended flag.
         guard let id = request.cookies[SessionVault.cookieName]?.value, let session = try await self.vault.load(id) else { return nil }
-        if try await SessionRevocation.isEnded(session.apiSessionID, redis: self.redis) {
-            try await self.vault.delete(id)
-            return nil
-        }
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
         let client = self.clientIP.resolve(request, context: context).ip
         return try await self.refresh(id: id, stale: session, requestID: context.state.requestID, client: client).map { Current(id: id, session: $0) }

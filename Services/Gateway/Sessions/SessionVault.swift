@@ -12,6 +12,11 @@ import OrcastraRuntime
 /// each one for the lower of the two when it is saved (`ttl(of:)`), and every read renews it by
 /// `idle` in the same round trip (`GETEX`), so an idle session is deleted by Redis itself at no
 /// extra cost per request; `load` also refuses and deletes one past `maxAge`.
+///
+/// One round trip per request: the stored value is `s1:` + the API's session id + the sealed
+/// body (the id is bound into the seal), so one script reads the value, renews it and checks
+/// the flag the API sets when that session ends (`SessionRevocation`), all inside Redis.
+/// A revoked session is therefore refused on its very next request at every gateway replica.
 struct SessionVault: Sendable {
     let redis: RedisClient
     let key: SymmetricKey
@@ -46,31 +51,82 @@ struct SessionVault: Sendable {
     /// Stores `session` for its `ttl(of:)`; one past `maxAge` is deleted instead.
     func save(_ session: GatewaySession, id: String) async throws {
         guard let ttl = self.ttl(of: session) else { return try await self.delete(id) }
-        let sealed = try AES.GCM.seal(try JSONEncoder().encode(session), using: self.key, authenticating: Data(Self.redisKey(id).utf8))
+        let key = Self.redisKey(id)
+        let apiSession = Array(session.apiSessionID.uuidString.lowercased().utf8)
+        let sealed = try AES.GCM.seal(try JSONEncoder().encode(session), using: self.key, authenticating: Self.sealContext(key, apiSession))
         guard let combined = sealed.combined else { throw RedisError.server("could not seal the session") }
-        _ = try await self.redis.command([Array("SET".utf8), Array(Self.redisKey(id).utf8), Array(combined), Array("EX".utf8), Array(String(ttl).utf8)])
+        let value = Self.prefix + apiSession + Array(combined)
+        _ = try await self.redis.command([Array("SET".utf8), Array(key.utf8), value, Array("EX".utf8), Array(String(ttl).utf8)])
     }
 
-    /// The session for a cookie id, or nil when there is none, it does not open or it is past
-    /// `maxAge` (then it is deleted).
+    static let prefix = Array("s1:".utf8)
+
+    /// What the seal authenticates besides the body: the Redis key (a value moved to another
+    /// key does not open) and the API session id written in clear before it (nor does one
+    /// whose id was swapped to dodge a revocation flag).
+    static func sealContext(_ key: String, _ apiSession: [UInt8]) -> Data {
+        Data(key.utf8) + Data([0]) + Data(apiSession)
+    }
+
+    /// Reads and renews the value, and answers `0` instead when the API has flagged its session
+    /// ended: KEYS[1] the session, ARGV[1] the idle seconds, ARGV[2] the flag's key prefix.
+    static let readScript = """
+        local v = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+        if not v or string.sub(v, 1, 3) ~= 's1:' then return false end
+        if redis.call('EXISTS', ARGV[2] .. string.sub(v, 4, 39)) == 1 then return 0 end
+        return v
+        """
+    static let readScriptSHA = Hex.encode(Insecure.SHA1.hash(data: Array(readScript.utf8)))
+
+    /// The session for a cookie id, or nil when there is none, it does not open, the API has
+    /// ended it or it is past `maxAge` (those two are deleted).
     func load(_ id: String) async throws -> GatewaySession? {
-        guard let session = try await self.open(id) else { return nil }
-        guard self.ttl(of: session) != nil else {
+        switch try await self.open(id) {
+        case .none:
+            return nil
+        case .ended:
             try await self.delete(id)
             return nil
+        case .session(let session):
+            guard self.ttl(of: session) != nil else {
+                try await self.delete(id)
+                return nil
+            }
+            return session
         }
-        return session
     }
 
-    private func open(_ id: String) async throws -> GatewaySession? {
-        guard id.utf8.count == 43 else { return nil }
+    /// What one read found.
+    enum Found {
+        case none
+        /// The API ended this session; its value is still in Redis until deleted.
+        case ended
+        case session(GatewaySession)
+    }
+
+    private func open(_ id: String) async throws -> Found {
+        guard id.utf8.count == 43 else { return .none }
         // Reading is using: the idle time starts again (`load` refuses what is past `maxAge`).
-        let idle = Array(String(self.idle.components.seconds).utf8)
-        let value = try await self.redis.command([Array("GETEX".utf8), Array(Self.redisKey(id).utf8), Array("EX".utf8), idle])
-        guard case .bulk(let bytes) = value else { return nil }
-        guard let box = try? AES.GCM.SealedBox(combined: bytes),
-              let plain = try? AES.GCM.open(box, using: self.key, authenticating: Data(Self.redisKey(id).utf8)) else { return nil }
-        return try? JSONDecoder().decode(GatewaySession.self, from: plain)
+        let key = Self.redisKey(id)
+        let value = try await self.readAndRenew(key)
+        if case .integer(0) = value { return .ended }
+        guard case .bulk(let bytes) = value, bytes.count > Self.prefix.count + 36 else { return .none }
+        let apiSession = Array(bytes[Self.prefix.count..<(Self.prefix.count + 36)])
+        guard let box = try? AES.GCM.SealedBox(combined: bytes[(Self.prefix.count + 36)...]),
+              let plain = try? AES.GCM.open(box, using: self.key, authenticating: Self.sealContext(key, apiSession)),
+              let session = try? JSONDecoder().decode(GatewaySession.self, from: plain),
+              Array(session.apiSessionID.uuidString.lowercased().utf8) == apiSession else { return .none }
+        return .session(session)
+    }
+
+    /// The script by its SHA-1, loading it on the first call after Redis (re)started.
+    private func readAndRenew(_ key: String) async throws -> RedisValue {
+        let arguments = [Array(key.utf8), Array(String(self.idle.components.seconds).utf8), Array(SessionRevocation.keyPrefix.utf8)]
+        do {
+            return try await self.redis.command([Array("EVALSHA".utf8), Array(Self.readScriptSHA.utf8), Array("1".utf8)] + arguments)
+        } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
+            return try await self.redis.command([Array("EVAL".utf8), Array(Self.readScript.utf8), Array("1".utf8)] + arguments)
+        }
     }
 
     func delete(_ id: String) async throws {

@@ -8,7 +8,10 @@ import Foundation
 public enum SessionRevocation {
     public static let lifetimeSeconds = 31 * 86_400
 
-    public static func key(_ sessionID: UUID) -> String { "orcastra:session-ended:\(sessionID.uuidString.lowercased())" }
+    /// Followed by the session id in lower case; the gateway's session read checks it by prefix.
+    public static let keyPrefix = "orcastra:session-ended:"
+
+    public static func key(_ sessionID: UUID) -> String { Self.keyPrefix + sessionID.uuidString.lowercased() }
 
     public static func mark(_ sessionID: UUID, reason: String, redis: RedisClient) async throws {
         _ = try await redis.command("SET", self.key(sessionID), reason, "EX", String(self.lifetimeSeconds))
