@@ -8,6 +8,8 @@ struct AuthSettings: Sendable {
     /// nil when authentication is off (development only).
     var token: TokenVerifier.Policy?
     var jwks: JWKSCache.Policy
+    /// Opaque access tokens (introspection or userinfo); nil: only JWTs and API keys.
+    var opaque: OpaqueTokenSettings?
     /// `TOKEN_CACHE_MAX_ENTRIES`: how many verified bearer tokens `VerifiedTokenCache` keeps; 0: none.
     var tokenCacheEntries: Int
     /// Shared with the gateway, which reports sign-in failures with it (`POST /api/v1/auth/login-failures`).
@@ -15,9 +17,11 @@ struct AuthSettings: Sendable {
 
     var enabled: Bool { self.token != nil }
 
-    init(token: TokenVerifier.Policy?, jwks: JWKSCache.Policy = .init(), tokenCacheEntries: Int = 10_000, proxySecret: String? = nil) {
+    init(token: TokenVerifier.Policy?, jwks: JWKSCache.Policy = .init(), opaque: OpaqueTokenSettings? = nil, tokenCacheEntries: Int = 10_000,
+         proxySecret: String? = nil) {
         self.token = token
         self.jwks = jwks
+        self.opaque = opaque
         self.tokenCacheEntries = tokenCacheEntries
         self.proxySecret = proxySecret
     }
@@ -35,6 +39,7 @@ struct AuthSettings: Sendable {
                 throw ConfigError("AUTH_ENABLED", "is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine")
             }
             self.token = nil
+            self.opaque = nil
             return
         }
         let mode = s.string("AUTH_MODE")?.lowercased() ?? "authentik"
@@ -47,6 +52,7 @@ struct AuthSettings: Sendable {
         }
         let algorithms = try TokenVerifier.Policy.algorithms(s)
         let clientID = try s.required("AUTHENTIK_CLIENT_ID")
+        self.opaque = try OpaqueTokenSettings.read(s, defaultClientID: clientID)
         self.token = TokenVerifier.Policy(
             issuer: issuer,
             audience: clientID,

@@ -5,8 +5,9 @@ import Logging
 import OrcastraModels
 import OrcastraRuntime
 
-/// The one place the API decides who is calling: a bearer JWT from the identity provider
-/// (`BearerVerifier`), or an `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
+/// The one place the API decides who is calling: a bearer access token from the identity
+/// provider (a JWT, or an opaque token the provider vouches for: `BearerVerifier`), or an
+/// `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
 ///
 /// Every failure is a 401 with the same message, so a caller learns nothing about why; the why
 /// goes to the debug log. A token that names a gateway session (`X-Orcastra-Session`) is refused
