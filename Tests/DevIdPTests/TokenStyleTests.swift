@@ -49,8 +49,12 @@ struct TokenStyleTests {
         let clock = ManualClock()
         try await withDevIdP(Self.config(opaque: true), clock: clock) { client in
             let revoked = try await client.tokens().access_token
-            #expect(try await client.postForm("/application/o/revoke/", [("token", revoked)], headers: Self.auth).status == .ok)
             let expiring = try await client.tokens().access_token
+            #expect(!revoked.contains(".") && !expiring.contains("."))
+            #expect(try await client.postForm("/application/o/revoke/", [("token", revoked)], headers: Self.auth).status == .ok)
+            // Revoked: dead at once, unlike a JWT access token, which revocation cannot reach.
+            #expect(try await client.postForm("/application/o/introspect/", [("token", revoked)], headers: Self.auth).json == .object(["active": .bool(false)]))
+            #expect(try await client.get("/application/o/userinfo/", headers: [.authorization: "Bearer \(expiring)"]).status == .ok)
             clock.advance(seconds: 301)
             for token in [revoked, expiring, "made-up-token"] {
                 let answer = try await client.postForm("/application/o/introspect/", [("token", token)], headers: Self.auth)

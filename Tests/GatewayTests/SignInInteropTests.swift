@@ -31,6 +31,11 @@ struct SignInInteropTests {
         return try #require(try JSONValue.parse(tokens.body)["access_token"]?.string)
     }
 
+    /// A JWT's JOSE header.
+    static func header(of jwt: String) throws -> JSONValue {
+        try JSONValue.parse(String(decoding: try #require(Base64URL.decode(String(jwt.split(separator: ".")[0]))), as: UTF8.self))
+    }
+
     /// The devidp's counters (`/_test/stats`).
     static func stats(_ stack: SignInStack) async throws -> JSONValue {
         try JSONValue.parse(try await TestBrowser().request(.GET, stack.idp + "/_test/stats").body)
@@ -49,8 +54,7 @@ struct SignInInteropTests {
             let id = try #require(browser.cookie(SessionVault.cookieName, host: stack.gatewayHost))
             let session = try #require(try await TestSessions.vault().load(id))
             #expect(!session.accessToken.contains("."), "the access token is opaque")
-            let header = try JSONValue.parse(String(decoding: try #require(Base64URL.decode(String(session.idToken.split(separator: ".")[0]))), as: UTF8.self))
-            #expect(header["kid"] == nil, "the ID token has no kid")
+            #expect(try Self.header(of: session.idToken)["kid"] == nil, "the ID token has no kid")
 
             for _ in 0..<5 {
                 let me = try await browser.request(.GET, stack.gateway + "/api/v1/me")
@@ -75,6 +79,14 @@ struct SignInInteropTests {
             let second = TestBrowser()
             let home = try #require(try await stack.signIn(second, as: "tenant").last)
             #expect(home.body.contains(#"data-testid="user-role">Tenant<"#))
+            let vault = try TestSessions.vault()
+            let firstID = try #require(first.cookie(SessionVault.cookieName, host: stack.gatewayHost))
+            let secondID = try #require(second.cookie(SessionVault.cookieName, host: stack.gatewayHost))
+            let jwtSession = try #require(try await vault.load(firstID))
+            let opaqueSession = try #require(try await vault.load(secondID))
+            #expect(jwtSession.accessToken.split(separator: ".").count == 3)
+            #expect(!opaqueSession.accessToken.contains("."))
+            #expect(try Self.header(of: opaqueSession.idToken)["kid"] == nil)
             #expect(try await first.request(.GET, stack.gateway + "/api/v1/me").status == 200)
             #expect(try await second.request(.GET, stack.gateway + "/api/v1/me").status == 200)
         }
