@@ -33,11 +33,11 @@ struct SignInStack: Sendable {
     ]
 
     static func run(
+        tokenStyle: TokenStyle.Settings = TokenStyle.Settings(), apiOpaque: OpaqueTokenSettings? = nil,
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
         sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600), rateLimit: RateLimitSettings? = nil,
         gatewayClientIP: ClientIPPolicy = ClientIPPolicy(), publicURL: String? = nil,
-        tokenStyle: TokenStyle.Settings = TokenStyle.Settings(), apiOpaque: OpaqueTokenSettings? = nil,
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
