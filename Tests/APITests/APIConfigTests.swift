@@ -52,6 +52,27 @@ struct APIConfigTests {
         #expect(auth.jwks.refetchCooldown == .seconds(60))
     }
 
+    @Test("opaque tokens: off without a secret or the userinfo opt-in; the client id defaults to AUTHENTIK_CLIENT_ID; the cache holds 10,000 tokens")
+    func opaqueTokenSettings() throws {
+        let defaults = try APIConfig(settings: .testing(Self.withKey)).auth
+        #expect(defaults.opaque == nil)
+        #expect(defaults.tokenCacheEntries == 10_000)
+        let introspection = try APIConfig(settings: .testing(Self.withKey.merging(["OIDC_INTROSPECTION_CLIENT_SECRET": "s3cret"]) { $1 })).auth
+        #expect(introspection.opaque == OpaqueTokenSettings(clientID: "orcastra", clientSecret: "s3cret"))
+        let userinfo = try APIConfig(settings: .testing(Self.withKey.merging([
+            "OPAQUE_TOKEN_USERINFO": "true", "OPAQUE_TOKEN_CACHE_SECONDS": "15", "OIDC_INTROSPECTION_CLIENT_ID": "resource-server",
+            "TOKEN_CACHE_MAX_ENTRIES": "0",
+        ]) { $1 })).auth
+        #expect(userinfo.opaque == OpaqueTokenSettings(clientID: "resource-server", userinfo: true, userinfoCacheTTL: .seconds(15)))
+        #expect(userinfo.tokenCacheEntries == 0)
+        #expect(throws: ConfigError("OPAQUE_TOKEN_CACHE_SECONDS", "must be between 0 and 3600")) {
+            try APIConfig(settings: .testing(Self.withKey.merging(["OPAQUE_TOKEN_USERINFO": "true", "OPAQUE_TOKEN_CACHE_SECONDS": "86400"]) { $1 }))
+        }
+        #expect(throws: ConfigError("OPAQUE_TOKEN_USERINFO", "must be true or false")) {
+            try APIConfig(settings: .testing(Self.withKey.merging(["OPAQUE_TOKEN_USERINFO": "maybe"]) { $1 }))
+        }
+    }
+
     @Test("API key lifetimes: 90 and 365 days by default; the default may not exceed the maximum")
     func apiKeyLifetimes() throws {
         let defaults = try APIConfig(settings: .testing(Self.withKey)).apiKeys

@@ -214,6 +214,80 @@ struct TokenVerificationTests {
         }
     }
 
+    @Test("11, kid-less: a token without kid verifies with the one published key for its algorithm, whether or not the JWKS names it")
+    func kidlessWithOneKey() async throws {
+        try await AuthHarness.run(jwks: .init(refetchCooldown: .zero)) { h, client in
+            let token = try h.issuer.token(h.issuer.claims(subject: "kidless"), withKid: false)
+            let (status, me) = try await client.me(bearer: token)
+            #expect(status == .ok)
+            #expect(me?.subject == "kidless")
+            #expect(me?.role == .tenant)
+
+            h.issuer.publish([TestIssuer.sharedKey], withKids: false)
+            // An unknown kid makes the API fetch the set again, now without kids.
+            let stranger = TestIssuer.Key(kid: "unknown", rsa: TestIssuer.sharedKey.rsa)
+            #expect(try await client.me(bearer: try h.issuer.token(h.issuer.claims(), key: stranger)).0 == .unauthorized)
+            let neither = try h.issuer.token(h.issuer.claims(subject: "kidless-both"), withKid: false)
+            #expect(try await client.me(bearer: neither).0 == .ok, "neither the token nor the JWKS names the key")
+            let named = try h.issuer.token(h.issuer.claims(subject: "named"))
+            #expect(try await client.me(bearer: named).0 == .unauthorized, "a kid the set does not carry is unknown, not the lone key")
+        }
+    }
+
+    @Test("11, kid-less: with two published keys for its algorithm the token is refused, never tried against each; named tokens still work")
+    func kidlessWithTwoKeys() async throws {
+        try await AuthHarness.run(jwks: .init(refetchCooldown: .zero)) { h, client in
+            let kidless = try h.issuer.token(h.issuer.claims(subject: "two-keys"), withKid: false)
+            #expect(try await client.me(bearer: kidless).0 == .ok, "one key: accepted")
+            let second = TestIssuer.Key(kid: "key-2", rsa: TestIssuer.secondKey)
+            h.issuer.publish([TestIssuer.sharedKey, second])
+            // A token naming key-2 makes the API fetch the set with both keys.
+            #expect(try await client.me(bearer: try h.issuer.token(h.issuer.claims(), key: second)).0 == .ok)
+            let again = try h.issuer.token(h.issuer.claims(subject: "two-keys-again"), withKid: false)
+            #expect(try await client.me(bearer: again).0 == .unauthorized, "two RS256 keys: a token without kid cannot say which")
+            let bySecond = try h.issuer.token(h.issuer.claims(subject: "two-keys-second"), key: second, withKid: false)
+            #expect(try await client.me(bearer: bySecond).0 == .unauthorized, "not even when the second key did sign it")
+            #expect(try await client.me(bearer: try h.issuer.token(h.issuer.claims(subject: "named"))).0 == .ok)
+        }
+    }
+
+    @Test("11, kid-less: alg none, HS256 with the public key or the client secret, an algorithm not configured, and one with no published key → 401")
+    func kidlessDisallowedAlgorithms() async throws {
+        try await AuthHarness.run { h, client in
+            #expect(try await client.me(bearer: try h.issuer.token(h.issuer.claims(), withKid: false)).0 == .ok, "the RS256 baseline is accepted")
+            let publicKey = h.issuer.currentKey.rsa.publicKey
+            let claims = h.issuer.claims()
+            let refused: [(String, String)] = [
+                ("alg none", try TestIssuer.part(["alg": "none", "typ": "JWT"]) + "." + TestIssuer.part(claims) + "."),
+                ("HS256 with the PEM public key", try TestIssuer.hmacToken(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: Data(publicKey.pemRepresentation.utf8))),
+                ("HS256 with the DER public key", try TestIssuer.hmacToken(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: publicKey.derRepresentation)),
+                ("HS256 with the client secret", try TestIssuer.hmacToken(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: Data("client-secret".utf8))),
+                ("RS384, not in JWT_ALGORITHMS", try h.issuer.token(claims, header: ["alg": "RS384"], withKid: false)),
+                ("ES256, configured but no published key is for it", try h.issuer.token(claims, header: ["alg": "ES256"], withKid: false)),
+            ]
+            for (name, token) in refused {
+                #expect(try await client.me(bearer: token).0 == .unauthorized, "\(name)")
+            }
+        }
+    }
+
+    @Test("11, kid-less: after the provider replaces its one key, a token signed by the new key verifies after one refetch; the old key's is refused")
+    func kidlessRotation() async throws {
+        try await AuthHarness.run(jwks: .init(refetchCooldown: .zero)) { h, client in
+            let old = try h.issuer.token(h.issuer.claims(subject: "before"), withKid: false)
+            #expect(try await client.me(bearer: old).0 == .ok)
+            let replacement = TestIssuer.Key(kid: "key-1", rsa: TestIssuer.secondKey)
+            h.issuer.rotate(to: replacement)
+            let before = h.issuer.jwksFetches
+            let new = try h.issuer.token(h.issuer.claims(subject: "after"), key: replacement, withKid: false)
+            #expect(try await client.me(bearer: new).0 == .ok)
+            #expect(h.issuer.jwksFetches - before == 1)
+            let late = try h.issuer.token(h.issuer.claims(subject: "before-late"), key: TestIssuer.sharedKey, withKid: false)
+            #expect(try await client.me(bearer: late).0 == .unauthorized)
+            #expect(try await client.me(bearer: old).0 == .unauthorized, "accepted and cached before, but its key is gone")
+        }
+    }
+
     @Test("no credentials, another scheme, garbage → 401 in the one error shape with WWW-Authenticate")
     func missingOrMalformedCredentials() async throws {
         try await AuthHarness.run { h, client in

@@ -48,7 +48,9 @@ struct TestControlsTests {
 
             #expect(try await client.postJSON("/_test/jwks", #"{"status": 200}"#).status == .ok)
             #expect(try await client.get("/application/o/orcastra/jwks/").status == .ok)
-            #expect(try await client.get("/_test/stats").json == .object(["jwks_requests": .number(4)]))
+            #expect(try await client.get("/_test/stats").json == .object([
+                "jwks_requests": .number(4), "introspection_requests": .number(0), "userinfo_requests": .number(0),
+            ]))
 
             #expect(try await client.postJSON("/_test/jwks", #"{"status": 42}"#).status == .badRequest)
         }
@@ -60,6 +62,7 @@ struct TestControlsTests {
             #expect(try await client.postJSON("/_test/rotate-key", "{}").status == .notFound)
             #expect(try await client.postJSON("/_test/jwks", #"{"status": 503}"#).status == .notFound)
             #expect(try await client.get("/_test/stats").status == .notFound)
+            #expect(try await client.postJSON("/_test/token-style", #"{"opaque_access_tokens": true}"#).status == .notFound)
             #expect(try await client.get("/application/o/orcastra/jwks/").status == .ok)
         }
     }

@@ -36,6 +36,7 @@ struct SignInStack: Sendable {
     ]
 
     static func run(
+        tokenStyle: TokenStyle.Settings = TokenStyle.Settings(), apiOpaque: OpaqueTokenSettings? = nil,
         accessTokenTTL: Duration = .seconds(3600), refreshSkew: Duration = .seconds(60), sink: LogSink = LogSink(.memory),
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
         sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600), rateLimit: RateLimitSettings? = nil,
@@ -50,7 +51,7 @@ struct SignInStack: Sendable {
                                redirectURIs: [(publicURL ?? gateway) + RelyingParty.callbackPath], postLogoutRedirectURIs: [(publicURL ?? gateway) + "/signin"]),
             users: Self.users,
             service: ServiceConfig(serviceName: "orcastra-devidp", httpHost: "127.0.0.1", httpPort: idpPort),
-            publicURL: idp, slug: "orcastra", accessTokenTTL: accessTokenTTL, testControls: true)
+            publicURL: idp, slug: "orcastra", accessTokenTTL: accessTokenTTL, testControls: true, tokenStyle: tokenStyle)
         let issuer = idpConfig.issuer
         let db = try await TestDatabase.create()
         defer { db.drop() }
@@ -59,7 +60,7 @@ struct SignInStack: Sendable {
             var apiConfig = APIConfig(
                 service: ServiceConfig(serviceName: "orcastra-api", version: "test", httpHost: "127.0.0.1", httpPort: apiPort, redis: redis), database: db.url,
                 secrets: .embedded(masterKey: String(repeating: "k", count: 40)),
-                auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: apiKeys, proxySecret: Self.proxySecret))
+                auth: AuthSettings(token: .init(issuer: issuer, audience: Self.clientID), jwks: apiKeys, opaque: apiOpaque, proxySecret: Self.proxySecret))
             apiConfig.rateLimit = rateLimit
             try await withRunning(OrcastraAPI.buildApplication(config: apiConfig, sink: sink), port: apiPort) {
                 let api = "http://127.0.0.1:\(apiPort)"

@@ -82,7 +82,8 @@ struct APIRoutes {
         let users = UserDirectory(client: postgres, audit: audit, logger: logger)
         self.apiKeys = APIKeyStore(client: postgres, audit: audit, logger: logger)
         self.sessions = SessionStore(client: postgres, redis: redis, audit: audit, logger: logger)
-        self.authenticator = Authenticator(verifier: verifier, users: users, apiKeys: self.apiKeys, sessions: self.sessions, logger: logger)
+        self.authenticator = Authenticator(verifier: verifier.map { BearerVerifier(jwt: $0, settings: config.auth, http: http) },
+                                           users: users, apiKeys: self.apiKeys, sessions: self.sessions, logger: logger)
         self.audit = audit
         self.postgres = postgres
         self.redis = redis

@@ -5,11 +5,12 @@ import Logging
 import OrcastraModels
 import OrcastraRuntime
 
-/// The one place the API decides who is calling: a bearer JWT from the identity
-/// provider, or an `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
+/// The one place the API decides who is calling: a bearer access token from the identity
+/// provider (a JWT, or an opaque token the provider vouches for: `BearerVerifier`), or an
+/// `orc_…` API key (as `Authorization: Bearer` or `X-API-Key`).
 ///
 /// Every failure is a 401 with the same message, so a caller learns nothing about why; the why
-/// goes to the debug log. A JWT that names a gateway session (`X-Orcastra-Session`) is refused
+/// goes to the debug log. A token that names a gateway session (`X-Orcastra-Session`) is refused
 /// once that session has ended.
 struct Authenticator: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -18,7 +19,7 @@ struct Authenticator: RouterMiddleware {
     static let sessionHeader = HTTPField.Name("X-Orcastra-Session")!
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
-    let verifier: TokenVerifier?
+    let verifier: BearerVerifier?
     let users: UserDirectory
     let apiKeys: APIKeyStore
     let sessions: SessionStore

@@ -29,9 +29,11 @@ func buildApplication(
     let kid = keys.key.kid
     let users = config.users.count
     let controls = config.testControls
+    let style = config.tokenStyle
     app.beforeServerStarts {
         logger.notice("development identity provider ready", metadata: [
             "issuer": "\(issuer)", "kid": "\(kid)", "users": "\(users)", "test_controls": "\(controls)",
+            "opaque_access_tokens": "\(style.opaqueAccessTokens)", "omit_kid": "\(style.omitKid)",
         ])
     }
     return app
@@ -40,16 +42,17 @@ func buildApplication(
 /// The provider's routes; every dependency is passed in.
 func buildRouter(
     config: DevIdPConfig, sink: LogSink, keys: KeyRing, grants: GrantStore = GrantStore(),
-    faults: JWKSFaults = JWKSFaults(), clock: DevIdPClock = .system
+    faults: JWKSFaults = JWKSFaults(), counters: EndpointCounters = EndpointCounters(), clock: DevIdPClock = .system
 ) -> Router<AppRequestContext> {
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink)
     let endpoints = OIDCEndpoints(publicURL: config.publicURL, slug: config.slug)
     let directory = UserDirectory(seed: config.users)
     let clients = ClientAuthenticator(client: config.client)
-    let verifier = TokenVerifier(endpoints: endpoints, client: config.client, keys: keys, clock: clock)
+    let verifier = TokenVerifier(endpoints: endpoints, client: config.client, keys: keys, grants: grants, clock: clock)
+    let style = TokenStyle(config.tokenStyle)
     let issuer = TokenIssuer(
         endpoints: endpoints, client: config.client, keys: keys, grants: grants, clock: clock,
-        accessTokenTTL: config.accessTokenTTL, refreshTokenTTL: config.refreshTokenTTL
+        accessTokenTTL: config.accessTokenTTL, refreshTokenTTL: config.refreshTokenTTL, style: style
     )
     let apiToken = APITokenCheck(token: config.apiToken)
 
@@ -59,16 +62,16 @@ func buildRouter(
     AuthorizeController(client: config.client, directory: directory, grants: grants, clock: clock, codeTTL: config.codeTTL)
         .addRoutes(to: router)
     TokenController(clients: clients, directory: directory, grants: grants, issuer: issuer, clock: clock).addRoutes(to: router)
-    UserInfoController(verifier: verifier).addRoutes(to: router)
+    UserInfoController(verifier: verifier, counters: counters).addRoutes(to: router)
     EndSessionController(endpoints: endpoints, client: config.client, verifier: verifier).addRoutes(to: router)
     RevocationController(clients: clients, grants: grants).addRoutes(to: router)
-    IntrospectionController(clients: clients, grants: grants, verifier: verifier, directory: directory, clock: clock)
+    IntrospectionController(clients: clients, grants: grants, verifier: verifier, directory: directory, clock: clock, counters: counters)
         .addRoutes(to: router)
     UsersController(directory: directory, check: apiToken, avatar: config.publicURL + "/static/dist/assets/images/user_default.png")
         .addRoutes(to: router)
     GroupsController(directory: directory, check: apiToken).addRoutes(to: router)
     if config.testControls {
-        TestControlsController(keys: keys, faults: faults).addRoutes(to: router)
+        TestControlsController(keys: keys, faults: faults, counters: counters, style: style).addRoutes(to: router)
     }
     return router
 }

@@ -50,6 +50,8 @@ struct DevIdPConfig: Sendable {
     var testControls: Bool
     /// PEM file that keeps the signing key across restarts; nil generates one per start.
     var keyFile: String?
+    /// `DEVIDP_OPAQUE_ACCESS_TOKENS` and `DEVIDP_OMIT_KID`: the token shape at start (`TokenStyle`).
+    var tokenStyle: TokenStyle.Settings
 
     static let defaultPort = 9000
 
@@ -64,7 +66,8 @@ struct DevIdPConfig: Sendable {
         refreshTokenTTL: Duration = .seconds(30 * 86400),
         codeTTL: Duration = .seconds(60),
         testControls: Bool = false,
-        keyFile: String? = nil
+        keyFile: String? = nil,
+        tokenStyle: TokenStyle.Settings = TokenStyle.Settings()
     ) {
         self.service = service
         self.publicURL = publicURL ?? "http://localhost:\(service.httpPort)"
@@ -77,6 +80,7 @@ struct DevIdPConfig: Sendable {
         self.codeTTL = codeTTL
         self.testControls = testControls
         self.keyFile = keyFile
+        self.tokenStyle = tokenStyle
     }
 
     /// `<public>/application/o/<slug>/`, trailing slash included, exactly as Authentik writes it.
@@ -118,7 +122,11 @@ struct DevIdPConfig: Sendable {
             refreshTokenTTL: .seconds(try settings.int("DEVIDP_REFRESH_TOKEN_TTL_SECONDS", default: 30 * 86400, range: 1...(366 * 86400))),
             codeTTL: .seconds(try settings.int("DEVIDP_CODE_TTL_SECONDS", default: 60, range: 1...600)),
             testControls: try settings.bool("DEVIDP_TEST_CONTROLS", default: false),
-            keyFile: settings.string("DEVIDP_KEY_FILE")
+            keyFile: settings.string("DEVIDP_KEY_FILE"),
+            tokenStyle: TokenStyle.Settings(
+                opaqueAccessTokens: try settings.bool("DEVIDP_OPAQUE_ACCESS_TOKENS", default: false),
+                omitKid: try settings.bool("DEVIDP_OMIT_KID", default: false)
+            )
         )
     }
 

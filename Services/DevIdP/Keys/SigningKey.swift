@@ -45,9 +45,11 @@ final class SigningKey: Sendable {
         return self.collection
     }
 
-    /// An RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`.
-    func sign(_ claims: some JWTPayload) async throws -> String {
-        try await self.keys().sign(claims, kid: JWKIdentifier(string: self.kid))
+    /// An RS256 JWT with header `{"alg":"RS256","kid":…,"typ":"JWT"}`, or without the `kid`
+    /// when `omittingKid` (the collection's only key, its default, signs it).
+    func sign(_ claims: some JWTPayload, omittingKid: Bool = false) async throws -> String {
+        if omittingKid { return try await self.keys().sign(claims) }
+        return try await self.keys().sign(claims, kid: JWKIdentifier(string: self.kid))
     }
 
     /// Checks the signature (and nothing else: the payload's own `verify` is a no-op, callers

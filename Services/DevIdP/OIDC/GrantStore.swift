@@ -24,8 +24,8 @@ struct RefreshGrant: Sendable, Equatable {
     var expiresAt: Date
 }
 
-/// Authorization codes and refresh tokens, in memory only: a restart signs everyone out of
-/// the refresh flow, which is acceptable for a development provider.
+/// Authorization codes, refresh tokens and opaque access tokens, in memory only: a restart signs
+/// everyone out of the refresh flow, which is acceptable for a development provider.
 ///
 /// Redeeming removes the entry first, so a code or refresh token works once whatever happens
 /// next (a failed PKCE check burns the code, as RFC 6749 §4.1.2 allows). Expired entries are
@@ -34,6 +34,8 @@ final class GrantStore: Sendable {
     private struct State {
         var codes: [String: AuthorizationGrant] = [:]
         var refreshTokens: [String: RefreshGrant] = [:]
+        /// Opaque access tokens (`TokenStyle.opaqueAccessTokens`) and the claims a JWT would carry.
+        var accessTokens: [String: TokenClaims] = [:]
     }
 
     private let state = Mutex(State())
@@ -90,8 +92,34 @@ final class GrantStore: Sendable {
         }
     }
 
+    /// A new opaque access token standing for `claims` until their `exp`.
+    func issueAccessToken(_ claims: TokenClaims, now: Date) -> String {
+        let token = RandomToken.make()
+        self.state.withLock { state in
+            Self.purge(&state, now: now)
+            state.accessTokens[token] = claims
+        }
+        return token
+    }
+
+    /// The claims of a live opaque access token.
+    func accessToken(_ token: String, now: Date) -> TokenClaims? {
+        self.state.withLock { state in
+            guard let claims = state.accessTokens[token], Double(claims.exp) > now.timeIntervalSince1970 else { return nil }
+            return claims
+        }
+    }
+
+    /// RFC 7009 for an opaque access token of `clientID`: it is dead at once.
+    func revokeAccessToken(_ token: String, clientID: String) {
+        self.state.withLock { state in
+            if state.accessTokens[token]?.azp == clientID { state.accessTokens[token] = nil }
+        }
+    }
+
     private static func purge(_ state: inout State, now: Date) {
         state.codes = state.codes.filter { $0.value.expiresAt > now }
         state.refreshTokens = state.refreshTokens.filter { $0.value.expiresAt > now }
+        state.accessTokens = state.accessTokens.filter { Double($0.value.exp) > now.timeIntervalSince1970 }
     }
 }

@@ -3,19 +3,23 @@ import Hummingbird
 import OrcastraRuntime
 
 /// `POST /application/o/introspect/` (RFC 7662): `{"active": false}` for anything that is not
-/// a live token of the calling client, otherwise `active` with the token's claims.
+/// a live token of the calling client, otherwise `active` with the token's claims; opaque
+/// access tokens (`TokenStyle`) are answered with the claims a JWT would have carried, as
+/// Authentik answers with its stored token's claims.
 struct IntrospectionController {
     let clients: ClientAuthenticator
     let grants: GrantStore
     let verifier: TokenVerifier
     let directory: UserDirectory
     let clock: DevIdPClock
+    let counters: EndpointCounters
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post(RouterPath(OIDCEndpoints.introspectPath), use: self.introspect)
     }
 
     @Sendable func introspect(_ request: Request, context: AppRequestContext) async throws -> Response {
+        self.counters.countIntrospection()
         let form = try await FormFields.body(of: request)
         do {
             let client = try self.clients.authenticate(headers: request.headers, form: form)

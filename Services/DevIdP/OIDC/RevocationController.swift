@@ -3,9 +3,9 @@ import OrcastraRuntime
 
 /// `POST /application/o/revoke/` (RFC 7009).
 ///
-/// Refresh tokens are revoked. Access tokens are self-contained JWTs that nothing here
-/// stores, so revoking one has no effect before it expires; the answer is 200 all the same,
-/// as §2.2 asks for tokens the server does not (or no longer) know.
+/// Refresh tokens and opaque access tokens are revoked. JWT access tokens are self-contained
+/// and nothing here stores them, so revoking one has no effect before it expires; the answer is
+/// 200 all the same, as §2.2 asks for tokens the server does not (or no longer) know.
 struct RevocationController {
     let clients: ClientAuthenticator
     let grants: GrantStore
@@ -20,6 +20,7 @@ struct RevocationController {
             let client = try self.clients.authenticate(headers: request.headers, form: form)
             guard let token = form["token"] else { throw OAuthError.invalidRequest("token is required.") }
             self.grants.revokeRefreshToken(token, clientID: client.clientID)
+            self.grants.revokeAccessToken(token, clientID: client.clientID)
             return Response(status: .ok, headers: JSONResponse.noStore)
         } catch let error as OAuthError {
             return try error.response(context: context)

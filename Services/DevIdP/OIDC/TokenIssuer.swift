@@ -30,6 +30,7 @@ struct TokenIssuer: Sendable {
     let clock: DevIdPClock
     let accessTokenTTL: Duration
     let refreshTokenTTL: Duration
+    let style: TokenStyle
 
     /// `nonce` goes into the ID and access token when given (the code flow); refreshes pass
     /// nil, as Authentik omits it from refreshed tokens.
@@ -41,11 +42,15 @@ struct TokenIssuer: Sendable {
             now: Int(now.timeIntervalSince1970), lifetime: lifetime, authTime: authTime, nonce: nonce
         )
         let key = self.keys.key
+        let style = self.style.current
+        let access = identity.accessToken(clientID: self.client.clientID)
         var response = TokenResponse(
-            accessToken: try await key.sign(identity.accessToken(clientID: self.client.clientID)),
+            accessToken: style.opaqueAccessTokens
+                ? self.grants.issueAccessToken(access, now: now)
+                : try await key.sign(access, omittingKid: style.omitKid),
             scope: scopes.joined(separator: " "),
             expiresIn: lifetime,
-            idToken: try await key.sign(identity)
+            idToken: try await key.sign(identity, omittingKid: style.omitKid)
         )
         if scopes.contains("offline_access") {
             let grant = RefreshGrant(
@@ -63,6 +68,7 @@ struct TokenVerifier: Sendable {
     let endpoints: OIDCEndpoints
     let client: OIDCClient
     let keys: KeyRing
+    let grants: GrantStore
     let clock: DevIdPClock
 
     /// Signature by the current key, our issuer, our client as audience, and unless
@@ -74,9 +80,12 @@ struct TokenVerifier: Sendable {
         return claims
     }
 
-    /// An access token: as `verify`, and it carries `azp` (ID tokens do not), since Authentik
-    /// only accepts tokens it stored as access tokens.
+    /// An access token: one of our live opaque ones, or a JWT as `verify` that carries `azp` (ID
+    /// tokens do not), since Authentik only accepts tokens it stored as access tokens.
     func verifyAccessToken(_ token: String) async -> TokenClaims? {
+        if let claims = self.grants.accessToken(token, now: self.clock.now()) {
+            return claims.azp == self.client.clientID ? claims : nil
+        }
         guard let claims = await self.verify(token), claims.azp == self.client.clientID else { return nil }
         return claims
     }

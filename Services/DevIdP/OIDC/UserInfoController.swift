@@ -3,9 +3,11 @@ import Hummingbird
 import OrcastraModels
 import OrcastraRuntime
 
-/// `GET|POST /application/o/userinfo/` with `Authorization: Bearer <access token>`.
+/// `GET|POST /application/o/userinfo/` with `Authorization: Bearer <access token>` (a JWT, or
+/// an opaque one when `TokenStyle` issues those).
 struct UserInfoController {
     let verifier: TokenVerifier
+    let counters: EndpointCounters
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get(RouterPath(OIDCEndpoints.userinfoPath), use: self.show)
@@ -13,6 +15,7 @@ struct UserInfoController {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        self.counters.countUserinfo()
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
               let claims = await self.verifier.verifyAccessToken(String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces))
         else {

@@ -7,16 +7,23 @@ import OrcastraRuntime
 /// - `POST /_test/rotate-key`: a new signing key with a new kid; the JWKS then lists only it.
 /// - `POST /_test/jwks` `{"status": 503}`: the JWKS route answers that status until set back
 ///   to 200, to test how clients live through an unreachable provider.
-/// - `GET /_test/stats`: `{"jwks_requests": N}`, every JWKS GET counted, failed ones too, so a
-///   test can assert how often a client fetched the keys.
+/// - `POST /_test/token-style` `{"opaque_access_tokens": true, "omit_kid": true}`: the shape of
+///   tokens issued from then on (`TokenStyle`); tokens issued before keep working. `GET` shows it.
+/// - `GET /_test/stats`: `{"jwks_requests": N, "introspection_requests": N, "userinfo_requests": N}`,
+///   every request counted, failed ones too, so a test can assert how often a client fetched the
+///   keys or asked about a token.
 struct TestControlsController {
     let keys: KeyRing
     let faults: JWKSFaults
+    let counters: EndpointCounters
+    let style: TokenStyle
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let group = router.group("/_test")
         group.post("rotate-key", use: self.rotateKey)
         group.post("jwks", use: self.setJWKSStatus)
+        group.get("token-style", use: self.tokenStyle)
+        group.post("token-style", use: self.setTokenStyle)
         group.get("stats", use: self.stats)
     }
 
@@ -26,7 +33,13 @@ struct TestControlsController {
 
     struct Stats: ResponseEncodable {
         var jwksRequests: Int
-        enum CodingKeys: String, CodingKey { case jwksRequests = "jwks_requests" }
+        var introspectionRequests: Int
+        var userinfoRequests: Int
+        enum CodingKeys: String, CodingKey {
+            case jwksRequests = "jwks_requests"
+            case introspectionRequests = "introspection_requests"
+            case userinfoRequests = "userinfo_requests"
+        }
     }
 
     @Sendable func rotateKey(_ request: Request, context: AppRequestContext) throws -> KeyID {
@@ -42,7 +55,18 @@ struct TestControlsController {
         return body
     }
 
+    @Sendable func tokenStyle(_ request: Request, context: AppRequestContext) -> TokenStyle.Settings {
+        self.style.current
+    }
+
+    @Sendable func setTokenStyle(_ request: Request, context: AppRequestContext) async throws -> TokenStyle.Settings {
+        self.style.current = try await request.decode(as: TokenStyle.Settings.self, context: context)
+        return self.style.current
+    }
+
     @Sendable func stats(_ request: Request, context: AppRequestContext) -> Stats {
-        Stats(jwksRequests: self.faults.requests)
+        Stats(jwksRequests: self.faults.requests, introspectionRequests: self.counters.introspection, userinfoRequests: self.counters.userinfo)
     }
 }
+
+extension TokenStyle.Settings: ResponseEncodable {}

@@ -7,7 +7,9 @@ import OrcastraRuntime
 /// authorization request, exchanges the code, refreshes, checks ID tokens, finds end-session.
 ///
 /// The provider's endpoints come from discovery, fetched on first use and kept; its keys from
-/// the same `JWKSCache` the API uses.
+/// the same `JWKSCache` the API uses, and ID tokens are checked by the same `TokenVerifier`, so
+/// one without `kid` passes only with the single published key for its algorithm (rule 11).
+/// The access token is never read here: JWT or opaque, only the API checks it.
 struct RelyingParty: Sendable {
     let settings: GatewayAuthSettings
     let http: HTTPClient

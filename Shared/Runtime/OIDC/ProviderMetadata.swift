@@ -13,14 +13,18 @@ public struct ProviderMetadata: Codable, Sendable, Equatable {
     public var tokenEndpoint: String
     public var userinfoEndpoint: String?
     public var endSessionEndpoint: String?
+    /// Token introspection (RFC 7662; the name is RFC 8414's): where the API asks about opaque access tokens.
+    public var introspectionEndpoint: String?
     public var jwksURI: String
 
-    public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String, userinfoEndpoint: String?, endSessionEndpoint: String?, jwksURI: String) {
+    public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String, userinfoEndpoint: String?, endSessionEndpoint: String?,
+                introspectionEndpoint: String? = nil, jwksURI: String) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
         self.tokenEndpoint = tokenEndpoint
         self.userinfoEndpoint = userinfoEndpoint
         self.endSessionEndpoint = endSessionEndpoint
+        self.introspectionEndpoint = introspectionEndpoint
         self.jwksURI = jwksURI
     }
 
@@ -30,6 +34,7 @@ public struct ProviderMetadata: Codable, Sendable, Equatable {
         case tokenEndpoint = "token_endpoint"
         case userinfoEndpoint = "userinfo_endpoint"
         case endSessionEndpoint = "end_session_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
         case jwksURI = "jwks_uri"
     }
 

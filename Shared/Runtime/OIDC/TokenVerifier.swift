@@ -2,9 +2,14 @@ import Foundation
 import JWTKit
 
 /// Checks a bearer JWT the way security rules 11–16 (Services/README.md) ask, in this order:
-/// size, header (`alg` pinned by configuration, `kid` required, `typ` read only to tell ID tokens apart), key (from `JWKSCache`, whose
-/// algorithm must equal the header's), signature (jwt-kit), then `iss` exactly, `aud`, `exp`
-/// and `nbf` with leeway, `sub`, and (for access tokens) that it is not an ID token. Header-embedded `jwk`, `jku` and `x5u` are never read.
+/// size, header (`alg` pinned by configuration, `kid`, `typ` read only to tell ID tokens apart),
+/// key (from `JWKSCache`, whose algorithm must equal the header's), signature (jwt-kit), then
+/// `iss` exactly, `aud`, `exp` and `nbf` with leeway, `sub`, and (for access tokens) that it is
+/// not an ID token. Header-embedded `jwk`, `jku` and `x5u` are never read.
+///
+/// A token without a `kid` (OpenID Connect Core §10.1 lets a provider leave it out while its set
+/// holds one key) is verified with the one published key for its algorithm, and refused when
+/// the set has none or several for it: the verifier never tries keys in turn.
 public struct TokenVerifier: Sendable {
     public struct Policy: Sendable {
         /// What a JWKS can carry and jwt-kit verifies; HMAC and `none` are never accepted.
@@ -43,7 +48,8 @@ public struct TokenVerifier: Sendable {
 
     public let policy: Policy
     public let keys: JWKSCache
-    let now: @Sendable () -> Date
+    /// Where `exp` and `nbf` are measured from; tests pass a clock they move by hand.
+    public let now: @Sendable () -> Date
 
     public init(policy: Policy, keys: JWKSCache, now: @escaping @Sendable () -> Date = { Date() }) {
         self.policy = policy
@@ -53,28 +59,66 @@ public struct TokenVerifier: Sendable {
 
     /// The token's claims, or `TokenRejection` saying why it is refused.
     public func verify(_ token: String) async throws(TokenRejection) -> TokenClaims {
+        try await self.verified(token).claims
+    }
+
+    /// What a successful verification knows: the claims, and the generation of the key set
+    /// whose key checked the signature, so a cache can drop the result when that set changes.
+    public struct Verified: Sendable {
+        public var claims: TokenClaims
+        public var keysGeneration: UInt64
+    }
+
+    /// As `verify`, with the key set's generation.
+    public func verified(_ token: String) async throws(TokenRejection) -> Verified {
         guard token.utf8.count <= self.policy.maxTokenBytes else { throw TokenRejection("token larger than \(self.policy.maxTokenBytes) bytes") }
         let header = try Self.header(of: token)
         guard let alg = header.alg, self.policy.algorithms.contains(alg) else {
             throw TokenRejection("algorithm \(header.alg ?? "missing") is not accepted")
         }
-        guard let kid = header.kid, !kid.isEmpty else { throw TokenRejection("token has no key id") }
-        let key: JWKSCache.Key
-        switch await self.keys.key(kid: kid) {
-        case .found(let found): key = found
-        case .unknownKid: throw TokenRejection("unknown key id")
-        case .unavailable(let why): throw TokenRejection("signing keys unavailable: \(why)")
-        }
-        guard key.algorithm == alg else { throw TokenRejection("key \(kid) is for \(key.algorithm), token says \(alg)") }
-        let claims: TokenClaims
-        do {
-            claims = try await key.collection.verify(token, as: TokenClaims.self)
-        } catch {
-            throw TokenRejection("signature or payload invalid: \(error)")
+        let (claims, generation): (TokenClaims, UInt64)
+        if let kid = header.kid {
+            guard !kid.isEmpty else { throw TokenRejection("token has an empty key id") }
+            let key = try await Self.found(self.keys.key(kid: kid))
+            guard key.algorithm == alg else { throw TokenRejection("key \(kid) is for \(key.algorithm), token says \(alg)") }
+            (claims, generation) = (try await Self.signature(of: token, with: key), key.generation)
+        } else {
+            (claims, generation) = try await self.verifyWithoutKid(token, alg: alg)
         }
         try self.check(claims)
         if self.policy.refusesIDTokens, claims.isIDToken(typ: header.typ) { throw TokenRejection("an ID token is not an access token") }
-        return claims
+        return Verified(claims: claims, keysGeneration: generation)
+    }
+
+    /// A token without a kid: the single key for `alg`. If its signature does not verify, the set
+    /// is fetched again once (cooldown permitting), since a provider that replaced its one key
+    /// has no new kid to tell us so; with a different set the check runs once more.
+    private func verifyWithoutKid(_ token: String, alg: String) async throws(TokenRejection) -> (TokenClaims, UInt64) {
+        let key = try await Self.found(self.keys.onlyKey(algorithm: alg))
+        do throws(TokenRejection) {
+            return (try await Self.signature(of: token, with: key), key.generation)
+        } catch {
+            guard await self.keys.refetch(after: key.generation) else { throw error }
+            let fresh = try await Self.found(self.keys.onlyKey(algorithm: alg))
+            return (try await Self.signature(of: token, with: fresh), fresh.generation)
+        }
+    }
+
+    private static func found(_ lookup: JWKSCache.Lookup) throws(TokenRejection) -> JWKSCache.Key {
+        switch lookup {
+        case .found(let key): return key
+        case .unknownKid: throw TokenRejection("unknown key id")
+        case .noSingleKey(let why): throw TokenRejection(why)
+        case .unavailable(let why): throw TokenRejection("signing keys unavailable: \(why)")
+        }
+    }
+
+    private static func signature(of token: String, with key: JWKSCache.Key) async throws(TokenRejection) -> TokenClaims {
+        do {
+            return try await key.collection.verify(token, as: TokenClaims.self)
+        } catch {
+            throw TokenRejection("signature or payload invalid: \(error)")
+        }
     }
 
     /// The registered-claim checks, after the signature is known good.
@@ -95,6 +139,12 @@ public struct TokenVerifier: Sendable {
         var alg: String?
         var kid: String?
         var typ: String?
+    }
+
+    /// Whether `token` has the shape of a compact JWS (three dot-separated parts), which decides
+    /// whether the API checks it here or asks the provider about it as an opaque token.
+    public static func isCompactJWS(_ token: String) -> Bool {
+        token.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
     }
 
     /// The JOSE header, decoded without trusting anything in it yet.
