@@ -142,7 +142,7 @@ struct VerifiedTokenCacheTests {
         #expect(VerifiedTokenCache.key("a") != VerifiedTokenCache.key("b"))
         #expect(Array(VerifiedTokenCache.key("abc")).count == 32)
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
-        #expect(Array(VerifiedTokenCache.key("abc")).map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(VerifiedTokenCache.key("abc"))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }

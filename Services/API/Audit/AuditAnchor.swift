@@ -43,14 +43,12 @@ struct AuditAnchor: Sendable, Equatable {
 /// anchor they write is a true head, so any of them checks the chain.
 final class AuditAnchoring: Service, Sendable {
     let client: PostgresClient
-    let keys: AuditChainKeys
     let trail: AuditTrail
     let interval: Duration
     let logger: Logger
 
     init(client: PostgresClient, trail: AuditTrail, interval: Duration, logger: Logger) {
         self.client = client
-        self.keys = trail.keys
         self.trail = trail
         self.interval = interval
         self.logger = logger
@@ -93,7 +91,7 @@ final class AuditAnchoring: Service, Sendable {
     /// The line first (it needs nothing but the log), then the secret store.
     func write(_ anchor: AuditAnchor) async throws {
         self.trail.emitAnchor(anchor)
-        try await self.keys.store.write(AuditAnchor.path, data: anchor.stored, cas: nil)
+        try await self.trail.keys.store.write(AuditAnchor.path, data: anchor.stored, cas: nil)
     }
 }
 

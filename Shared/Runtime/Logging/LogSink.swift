@@ -40,14 +40,7 @@ public final class LogSink: Sendable {
     public static let standardOutput = LogSink()
 
     public func write(line: String) {
-        switch self.destination {
-        case .memory:
-            self.captured.withLock { $0.append(line) }
-        case .fileDescriptor(let fd):
-            var bytes = Array(line.utf8)
-            bytes.append(UInt8(ascii: "\n"))
-            self.enqueue(bytes, fd: fd)
-        }
+        self.write(bytes: Array(line.utf8))
     }
 
     /// One complete line, newline excluded, as UTF-8 bytes (the hand-built JSON lines).
