@@ -16,7 +16,7 @@ func buildApplication(reader: ConfigReader, sink: LogSink = .standardOutput) asy
 
 /// Builds the gateway from an already validated configuration; tests call this directly.
 func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some ApplicationProtocol {
-    let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(300))
+    let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(300), connectionsPerHost: config.apiConnections)
     var services: [any Service] = [http]
     var checks = [HealthCheck.api(http.client, url: config.apiURL)]
     let redis = RedisClient(url: config.redis)

@@ -12,6 +12,8 @@ struct GatewayConfig: Sendable {
     var redis: RedisURL
     /// `SECURITY_PROBE_BLOCK_ENABLED`; nil when off.
     var probeBlock: ProbeBlockSettings?
+    /// `API_CONNECTIONS`: kept-alive connections to the API, one per request in flight.
+    var apiConnections = 64
     /// `REDIS_ENCRYPTION_*`, validated at start (sessions are sealed under `NEXTAUTH_SECRET` regardless).
     var redisSealer: RedisSealer?
 
@@ -27,6 +29,7 @@ struct GatewayConfig: Sendable {
     init(settings: Settings) throws(ConfigError) {
         self.service = try ServiceConfig(serviceName: "orcastra-gateway", defaultPort: 4321, settings: settings)
         self.apiURL = try settings.httpURL("INTERNAL_BACKEND_URL", default: "http://127.0.0.1:8765")
+        self.apiConnections = try settings.int("API_CONNECTIONS", default: 64, range: 1...4096)
         self.publicURL = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321")
         self.auth = try GatewayAuthSettings(settings: settings)
         self.probeBlock = try ProbeBlockSettings.read(settings)
