@@ -19,11 +19,19 @@ public final class LogSink: Sendable {
     }
 
     /// What writers and the writer thread share; guarded by `condition`.
+    ///
+    /// Waking a thread is a system call, so nobody is woken who is not waiting: a writer wakes
+    /// the writer thread only when it sleeps, and the writer thread wakes writers only when
+    /// some wait for room or for a flush. Under load that is one wake-up per batch of lines,
+    /// not one per line.
     private final class Queue: @unchecked Sendable {
         let condition = NSCondition()
         var pending: [UInt8] = []
         var writing = false
         var started = false
+        var drainerAsleep = false
+        /// Writers waiting for room, and callers of `flush()` waiting for the queue to empty.
+        var waiters = 0
     }
 
     private let destination: Destination
@@ -68,7 +76,11 @@ public final class LogSink: Sendable {
     public func flush() {
         let q = self.queue
         q.condition.lock()
-        while !q.pending.isEmpty || q.writing { q.condition.wait() }
+        while !q.pending.isEmpty || q.writing {
+            q.waiters += 1
+            q.condition.wait()
+            q.waiters -= 1
+        }
         q.condition.unlock()
     }
 
@@ -81,21 +93,38 @@ public final class LogSink: Sendable {
             thread.name = "log-writer"
             thread.start()
         }
-        while q.pending.count >= self.maxPending { q.condition.wait() }
+        while q.pending.count >= self.maxPending {
+            q.waiters += 1
+            q.condition.wait()
+            q.waiters -= 1
+        }
         q.pending.append(contentsOf: bytes)
-        q.condition.broadcast()
+        if q.drainerAsleep { q.condition.broadcast() }
         q.condition.unlock()
     }
 
     /// The writer thread: takes everything pending, writes it outside the lock, repeats.
+    ///
+    /// Woken from sleep it lets lines gather for `coalescing` first, so a busy service
+    /// writes a batch per millisecond instead of a `write(2)` per line; nobody waits on that
+    /// except `flush()`.
     private static func drain(_ q: Queue, fd: Int32) {
         q.condition.lock()
         while true {
-            while q.pending.isEmpty { q.condition.wait() }
+            if q.pending.isEmpty {
+                while q.pending.isEmpty {
+                    q.drainerAsleep = true
+                    q.condition.wait()
+                    q.drainerAsleep = false
+                }
+                q.condition.unlock()
+                usleep(Self.coalescing)
+                q.condition.lock()
+            }
             var chunk: [UInt8] = []
             swap(&chunk, &q.pending)
             q.writing = true
-            q.condition.broadcast()
+            if q.waiters > 0 { q.condition.broadcast() }
             q.condition.unlock()
             var offset = 0
             while offset < chunk.count {
@@ -110,9 +139,12 @@ public final class LogSink: Sendable {
             }
             q.condition.lock()
             q.writing = false
-            q.condition.broadcast()
+            if q.waiters > 0 { q.condition.broadcast() }
         }
     }
+
+    /// Microseconds the writer thread lets lines gather after waking.
+    static let coalescing: UInt32 = 1000
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
