@@ -6,6 +6,7 @@ import OrcastraRuntime
 @main
 struct App {
     static func main() async throws {
+        Startup.runTasksOnEventLoops()
         if CommandLine.arguments.dropFirst().first == RotateSecretKeyCommand.name {
             try await RotateSecretKeyCommand.run(reader: try await Environment.reader())
             LogSink.standardOutput.flush()

@@ -4,6 +4,7 @@ import OrcastraRuntime
 @main
 struct App {
     static func main() async throws {
+        Startup.runTasksOnEventLoops()
         try await Startup.run { try await buildApplication(reader: $0) }
     }
 }

@@ -1,6 +1,8 @@
 import Configuration
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 
 /// How a service starts: configuration from the environment and `.env`, then the application
 /// built from it, run until SIGTERM or SIGINT (graceful shutdown, exit 0).
@@ -22,6 +24,14 @@ public enum Startup {
             throw error
         }
         LogSink.standardOutput.flush()
+    }
+
+    /// Makes NIO's event loops Swift's global executor, so a handler's tasks run on the loop
+    /// that does their I/O: an awaited database or upstream answer resumes its task without a
+    /// hop between thread pools, which cost more than the handlers' own work. Nothing may block inside a task from then on; blocking work keeps going
+    /// to NIO's thread pool. Call it first in `main`, on the main thread, once.
+    public static func runTasksOnEventLoops() {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     public static func fail(_ error: ConfigError) -> Never {
