@@ -300,4 +300,26 @@ struct TokenVerificationTests {
             }
         }
     }
+
+    @Test("Authorization: the Bearer scheme in any case, blanks around the token dropped; any other shape is no bearer", arguments: [
+        ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER abc", "abc"), ("Bearer   abc  ", "abc"), ("  Bearer\tabc\t", "abc"),
+        ("Bearer a b", "a b"), ("Bearer", nil), ("Bearer   ", nil), ("Basic abc", nil), ("Bearerabc", nil), ("Bearers abc", nil),
+        ("Beare abc", nil), ("", nil), ("Bëarer abc", nil), ("Bearer é", "é"),
+    ] as [(String, String?)])
+    func bearerHeaderParsing(header: String, token: String?) {
+        #expect(Authenticator.bearerToken(in: header).map(String.init) == token)
+    }
+
+    @Test("lenient spellings of a valid bearer still sign in; a bearer of blanks is refused")
+    func bearerHeaderLeniency() async throws {
+        try await AuthHarness.run { h, client in
+            let token = try h.issuer.token(h.issuer.claims(subject: "lenient", groups: ["role_tenant"]))
+            for header in ["bearer \(token)", "BEARER   \(token) \t"] {
+                let (status, me) = try await client.me(bearer: nil, headers: [.authorization: header])
+                #expect(status == .ok, "\(header.prefix(12))")
+                #expect(me?.subject == "lenient")
+            }
+            #expect(try await client.me(bearer: nil, headers: [.authorization: "Bearer \t "]).0 == .unauthorized)
+        }
+    }
 }

@@ -103,14 +103,36 @@ struct Authenticator: RouterMiddleware {
     /// `Authorization` scheme is refused rather than ignored.
     static func credential(in request: Request) throws -> String? {
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Self.unauthorized("use Authorization: Bearer <token>")
-            }
-            return parts[1].trimmingCharacters(in: .whitespaces)
+            guard let token = Self.bearerToken(in: header) else { throw Self.unauthorized("use Authorization: Bearer <token>") }
+            return String(token)
         }
-        return request.headers[Self.apiKeyHeader]?.trimmingCharacters(in: .whitespaces)
+        return request.headers[Self.apiKeyHeader].map { String(Self.trimmed($0[...])) }
     }
+
+    /// The token of `Bearer <token>` (the scheme in any case, blanks around the token dropped),
+    /// nil for any other shape. It runs on every request, so it reads UTF-8 bytes rather than
+    /// going through Foundation's character-set trimming and a split into new strings.
+    static func bearerToken(in header: String) -> Substring? {
+        let utf8 = header.utf8
+        var i = utf8.startIndex
+        while i < utf8.endIndex, Self.isBlank(utf8[i]) { i = utf8.index(after: i) }
+        let scheme = i
+        while i < utf8.endIndex, !Self.isBlank(utf8[i]) { i = utf8.index(after: i) }
+        guard utf8[scheme..<i].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let token = Self.trimmed(header[i...])
+        return token.isEmpty ? nil : token
+    }
+
+    /// `text` without spaces and tabs at either end.
+    static func trimmed(_ text: Substring) -> Substring {
+        let utf8 = text.utf8
+        var start = utf8.startIndex, end = utf8.endIndex
+        while start < end, Self.isBlank(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, Self.isBlank(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return text[start..<end]
+    }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     static func unauthorized(_ message: String = "the credentials are missing, invalid or expired") -> APIError {
         APIError(.unauthorized, code: "unauthorized", message: message, headers: [.wwwAuthenticate: "Bearer"])
