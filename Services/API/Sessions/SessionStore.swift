@@ -13,6 +13,8 @@ struct SessionStore: Sendable {
     let redis: RedisClient?
     let audit: AuditTrail
     let logger: Logger
+    /// Sessions recently found open; `end` forgets them here.
+    var memo = OpenSessionMemo()
 
     /// A new session for a user who has just signed in at the gateway (audited `auth.login`).
     func start(for identity: Identity, _ start: SessionStart, requestID: String?) async throws -> SessionInfo {
@@ -40,8 +42,17 @@ struct SessionStore: Sendable {
     }
 
     /// Whether session `id` of `userID` is still open; notes that it was seen (at most once a
-    /// minute, so a busy page does not write on every call).
+    /// minute, so a busy page does not write on every call). An answer "open" is believed for
+    /// a few seconds (`OpenSessionMemo`).
     func isOpen(_ id: UUID, userID: UUID) async throws -> Bool {
+        if self.memo.believesOpen(id, user: userID) { return true }
+        let ticket = self.memo.beginLookup()
+        let open = try await self.lookUp(id, userID: userID)
+        if open { self.memo.remember(id, user: userID, ticket: ticket) }
+        return open
+    }
+
+    private func lookUp(_ id: UUID, userID: UUID) async throws -> Bool {
         let rows = try await self.client.query(
             """
             WITH s AS (SELECT id FROM sessions WHERE id = \(id) AND user_id = \(userID) AND ended_at IS NULL),
@@ -96,6 +107,7 @@ struct SessionStore: Sendable {
         } catch is SessionNotOpen {
             return false
         }
+        self.memo.ended(id)
         if let redis = self.redis {
             do {
                 try await SessionRevocation.mark(id, reason: reason.rawValue, redis: redis)
