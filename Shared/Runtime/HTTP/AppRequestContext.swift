@@ -37,6 +37,7 @@ public final class RequestState: Sendable {
         var requestID = ""
         var user = AccessLogUser()
         var error: String?
+        var client: ResolvedClient?
     }
 
     public var requestID: String {
@@ -47,6 +48,12 @@ public final class RequestState: Sendable {
     public var user: AccessLogUser {
         get { self.storage.withLock { $0.user } }
         set { self.storage.withLock { $0.user = newValue } }
+    }
+
+    /// The client address, once resolved for this request (`ClientIPPolicy.resolve`).
+    public var client: ResolvedClient? {
+        get { self.storage.withLock { $0.client } }
+        set { self.storage.withLock { $0.client = newValue } }
     }
 
     /// `code: message` of the error answered, if any.

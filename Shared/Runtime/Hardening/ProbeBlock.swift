@@ -32,7 +32,8 @@ public struct ProbeBlockSettings: Sendable {
 /// meets it; a scanner stops learning anything after a few tries.
 ///
 /// The address is the one `ClientIPPolicy` resolves. If Redis is down probes still get 404 and
-/// nothing is blocked: the limiter's outage must not become the service's.
+/// nothing is blocked: the limiter's outage must not become the service's. Whether an address
+/// is blocked is remembered for a moment (`ProbeBlockMemo`), not asked of Redis per request.
 public struct ProbeBlockMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let settings: ProbeBlockSettings
@@ -41,6 +42,7 @@ public struct ProbeBlockMiddleware: RouterMiddleware {
     let service: String
     let version: String
     let sink: LogSink
+    let memo = ProbeBlockMemo()
 
     public init(settings: ProbeBlockSettings, redis: RedisClient, config: ServiceConfig, sink: LogSink) {
         self.settings = settings
@@ -71,6 +73,7 @@ public struct ProbeBlockMiddleware: RouterMiddleware {
             let count = await self.count(ip)
             if let count, count >= self.settings.probes {
                 _ = try? await self.redis.command("SET", blockKey, "1", "PX", String(self.settings.block.components.seconds * 1000))
+                self.memo.blocked(ip, for: self.settings.block)
                 self.log("blocked", request, context, ip: ip, probes: count)
             } else {
                 self.log("probe", request, context, ip: ip, probes: count)
@@ -79,13 +82,23 @@ public struct ProbeBlockMiddleware: RouterMiddleware {
             return try APIError(.notFound, code: "not_found", message: "No route matches \(request.method) \(request.uri.path).")
                 .response(from: request, context: context)
         }
-        if let ttl = try? await self.redis.command("PTTL", blockKey).int, ttl > 0 {
-            let seconds = String(max(1, (ttl + 999) / 1000))
+        if case .blocked(let remaining) = await self.blocked(ip, key: blockKey) {
+            let seconds = String(max(1, remaining.components.seconds + (remaining.components.attoseconds > 0 ? 1 : 0)))
             context.state.error = "blocked: probing"
             return try APIError(.forbidden, code: "blocked", message: "This address is blocked for a while after probing for files that do not exist here.",
                                 headers: [.retryAfter: seconds]).response(from: request, context: context)
         }
         return try await next(request, context)
+    }
+
+    /// Whether `ip` is blocked: remembered, or asked of Redis (`PTTL` of its block key) and
+    /// then remembered. Redis down → clear, and not remembered.
+    func blocked(_ ip: String, key: String) async -> ProbeBlockMemo.Answer {
+        if let known = self.memo.answer(ip) { return known }
+        guard let ttl = try? await self.redis.command("PTTL", key).int else { return .clear }
+        let remaining: Duration? = ttl > 0 ? .milliseconds(ttl) : nil
+        self.memo.note(ip, remaining: remaining)
+        return remaining.map { .blocked(remaining: $0) } ?? .clear
     }
 
     /// Bumps the address's probe counter (INCR and its expiry in one script); nil when Redis is down.
