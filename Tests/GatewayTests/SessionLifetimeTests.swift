@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OrcastraModels
 import OrcastraRuntime
 import OrcastraTestSupport
 import Testing
@@ -79,5 +80,52 @@ struct SessionKeyTests {
         let hex = Hex.encode(SHA256.hash(data: Data(id.utf8)))
         #expect(SessionVault.redisKey(id) == "orcastra:gw-session:" + hex)
         #expect(SessionVault.redisKey("") == "orcastra:gw-session:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}
+
+/// A session unsealed once is reused only while Redis holds exactly the bytes it came from.
+@Suite("Gateway opened sessions")
+struct OpenedSessionsTests {
+    @Test("same bytes → the session unsealed before; changed bytes in Redis (tampered or re-saved) are unsealed again")
+    func reusedOnlyForSameBytes() async throws {
+        let vault = try TestSessions.vault()
+        let planted = try await TestSessions.signIn()
+        let key = SessionVault.redisKey(planted.id)
+        #expect(try await vault.load(planted.id) == planted.session)
+        guard case .bulk(let stored) = try await vault.redis.command("GET", key) else {
+            Issue.record("the session is not in Redis")
+            return
+        }
+        #expect(vault.opened.session(at: key, value: stored) == planted.session)
+        #expect(try await vault.load(planted.id) == planted.session)
+
+        var tampered = stored
+        tampered[tampered.count - 1] ^= 1
+        try await vault.redis.command([Array("SET".utf8), Array(key.utf8), tampered])
+        #expect(try await vault.load(planted.id) == nil, "tampered bytes are not the remembered ones and do not open")
+
+        var renamed = planted.session
+        renamed.identity.name = "Renamed"
+        try await vault.save(renamed, id: planted.id)
+        #expect(try await vault.load(planted.id)?.identity.name == "Renamed")
+
+        try await vault.delete(planted.id)
+        #expect(try await vault.load(planted.id) == nil)
+        #expect(vault.opened.session(at: key, value: stored) == nil, "deleting forgets it")
+    }
+
+    @Test("bounded: past its capacity it starts afresh")
+    func bounded() throws {
+        let opened = OpenedSessions(capacity: 2)
+        let session = self.sampleSession()
+        for key in ["a", "b", "c"] { opened.remember(session, at: key, value: [1]) }
+        #expect(["a", "b", "c"].map { opened.session(at: $0, value: [1]) != nil } == [false, false, true])
+        #expect(opened.session(at: "c", value: [2]) == nil)
+    }
+
+    func sampleSession() -> GatewaySession {
+        let identity = Identity(id: UUID(), subject: "s", name: "n", email: nil, role: .tenant, groups: [], authMethod: .token)
+        return GatewaySession(apiSessionID: UUID(), accessToken: "a", refreshToken: "r", idToken: "i",
+                              accessExpires: 0, identity: identity, createdAt: 0)
     }
 }

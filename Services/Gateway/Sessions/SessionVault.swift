@@ -22,6 +22,8 @@ struct SessionVault: Sendable {
     let key: SymmetricKey
     var maxAge: Duration = .seconds(12 * 3600)
     var idle: Duration = .seconds(3600)
+    /// Sessions unsealed before, reused while their stored bytes are unchanged.
+    var opened = OpenedSessions()
 
     /// The cookie's Max-Age: the browser may forget it when the session cannot live longer.
     var cookieLifetime: Int { Int(self.maxAge.components.seconds) }
@@ -111,11 +113,13 @@ struct SessionVault: Sendable {
         let value = try await self.readAndRenew(key)
         if case .integer(0) = value { return .ended }
         guard case .bulk(let bytes) = value, bytes.count > Self.prefix.count + 36 else { return .none }
+        if let known = self.opened.session(at: key, value: bytes) { return .session(known) }
         let apiSession = Array(bytes[Self.prefix.count..<(Self.prefix.count + 36)])
         guard let box = try? AES.GCM.SealedBox(combined: bytes[(Self.prefix.count + 36)...]),
               let plain = try? AES.GCM.open(box, using: self.key, authenticating: Self.sealContext(key, apiSession)),
               let session = try? JSONDecoder().decode(GatewaySession.self, from: plain),
               Array(session.apiSessionID.uuidString.lowercased().utf8) == apiSession else { return .none }
+        self.opened.remember(session, at: key, value: bytes)
         return .session(session)
     }
 
@@ -130,6 +134,8 @@ struct SessionVault: Sendable {
     }
 
     func delete(_ id: String) async throws {
-        _ = try await self.redis.command("DEL", Self.redisKey(id))
+        let key = Self.redisKey(id)
+        self.opened.forget(key)
+        _ = try await self.redis.command("DEL", key)
     }
 }
