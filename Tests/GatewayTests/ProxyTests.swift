@@ -132,6 +132,15 @@ struct ProxyTests {
         #expect(inbound.map(\.name.canonicalName) == ["etag"])
     }
 
+    @Test("header names compare in lower case with dashes, whatever their spelling", arguments: [
+        ("x-api-key", "x-api-key"), ("X_Forwarded_User", "x-forwarded-user"), ("X-ORCASTRA-SESSION", "x-orcastra-session"),
+        ("cf_connecting_ip", "cf-connecting-ip"), ("Ünicode_X", "Ünicode-x"), ("", ""),
+    ])
+    func normalisedNames(name: String, expected: String) {
+        #expect(ProxyHeaders.normalised(name) == expected)
+        #expect(ProxyHeaders.normalised(name[...]) == expected)
+    }
+
     @Test("redirects reach the client unfollowed; hop-by-hop response headers are dropped")
     func responseHandling() async throws {
         try await withUpstream { api in

@@ -74,9 +74,15 @@ struct APIProxy {
         let client = self.clientIP.resolve(request, context: context)
         if let ip = client.ip { outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: ip) }
         if let host = request.head.authority { outbound.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
-        let length = request.headers[.contentLength].flatMap { Int64($0) }
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        var streamed = false
         if request.method != .get && request.method != .head {
-            outbound.body = .stream(request.body, length: length.map { .known($0) } ?? .unknown)
+            if let length, length <= Self.wholeBodyLimit {
+                outbound.body = .bytes(try await request.body.collect(upTo: length))
+            } else {
+                outbound.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
+                streamed = true
+            }
         }
 
         let upstream: HTTPClientResponse
@@ -90,15 +96,42 @@ struct APIProxy {
             return try await self.unauthorized(upstream, current: current)
         }
         let upstreamLength = upstream.headers.first(name: "content-length").flatMap { Int($0) }
+        let status = HTTPResponse.Status(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase)
+        if !streamed, request.method != .head, let length = upstreamLength, length <= Self.wholeBodyLimit {
+            let body: ByteBuffer
+            do {
+                body = try await Self.whole(upstream.body, length: length)
+            } catch {
+                context.logger.warning("API answer cut short", metadata: ["error": "\(error)"])
+                throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
+            }
+            return Response(status: status, headers: ProxyHeaders.inbound(from: upstream.headers), body: .init(byteBuffer: body))
+        }
         let body = upstream.body
         return Response(
-            status: .init(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase),
+            status: status,
             headers: ProxyHeaders.inbound(from: upstream.headers),
             body: ResponseBody(contentLength: request.method == .head ? nil : upstreamLength) { writer in
                 for try await chunk in body { try await writer.write(chunk) }
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// Bodies up to this size with a declared length are read whole and sent on in one write,
+    /// both ways; larger or unsized ones stream through as they come. Almost everything is
+    /// small JSON, and streaming costs separate writes for head, body and end. It matters for
+    /// correctness too: the API may answer before it has read a body (a 413 for one over its
+    /// limit) and the HTTP client then reports a streamed upload cut short, which could cut the
+    /// answer too; a body sent whole has left before any answer can come, and an answer to a
+    /// streamed upload is streamed back so that what arrived is passed on.
+    static let wholeBodyLimit = 64 * 1024
+
+    static func whole(_ body: HTTPClientResponse.Body, length: Int) async throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(length)
+        for try await var chunk in body { buffer.writeBuffer(&chunk) }
+        return buffer
     }
 
     /// The API refused the session's credentials: if it says the session has ended, the

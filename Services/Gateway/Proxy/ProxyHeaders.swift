@@ -22,13 +22,18 @@ enum ProxyHeaders {
     ]
 
     /// Normalises a header name so `X_Forwarded_User` and `x-forwarded-user` compare equal.
-    static func normalised(_ name: String) -> String {
-        name.lowercased().replacingOccurrences(of: "_", with: "-")
+    /// Every header of every proxied request passes here, and almost all are already lower-case
+    /// with dashes (HTTP/1 names arrive canonicalised), so those are returned as they are.
+    static func normalised(_ name: some StringProtocol) -> String {
+        let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+        guard name.utf8.contains(where: { $0 == UInt8(ascii: "_") || isUpper($0) }) else { return String(name) }
+        return String(decoding: name.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Names listed in a `Connection` header are hop-by-hop too.
     static func connectionListed(_ value: String?) -> Set<String> {
-        Set((value ?? "").split(separator: ",").map { normalised($0.trimmingCharacters(in: .whitespaces)) })
+        guard let value, !value.isEmpty else { return [] }
+        return Set(value.split(separator: ",").map { normalised($0.trimmingCharacters(in: .whitespaces)) })
     }
 
     /// Browser → API: drop hop-by-hop, identity, `Host` and `Content-Length` (the client sets

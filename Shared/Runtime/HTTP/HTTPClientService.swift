@@ -21,6 +21,8 @@ public final class HTTPClientService: Service, Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.decompression = .disabled
+        // No tracer is bootstrapped; without this each request would still open a no-op span.
+        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
