@@ -55,6 +55,18 @@ struct DatabaseRolesTests {
         }
     }
 
+    @Test("APIs starting at once grant side by side without a concurrent-update failure")
+    func concurrentGrants() async throws {
+        try await Self.withSplitRoles { app, owner in
+            let role = try TestEnvironment.appDatabaseURL().user
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await DatabaseRoles.grant(to: role, client: owner, logger: Self.logger) } }
+                try await group.waitForAll()
+            }
+            #expect(await Self.refusal("SELECT count(*) FROM users", on: app) == nil)
+        }
+    }
+
     @Test("the API's role cannot change, delete, truncate or unguard the audit trail", arguments: [
         ("UPDATE audit_events SET action = 'x' WHERE seq = 1", "permission denied"),
         ("DELETE FROM audit_events WHERE seq = 1", "permission denied"),

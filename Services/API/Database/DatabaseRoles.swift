@@ -32,9 +32,12 @@ struct DatabaseRoles: Sendable {
 
     /// Grants `role` what the API needs, and takes back what it must not have, on every table
     /// in `public` (so tables a later migration adds are covered at the next start). Idempotent.
+    /// Under the migrations' advisory lock: two APIs starting at once otherwise update the same
+    /// catalog rows and one fails with "tuple concurrently updated".
     static func grant(to role: String, client: PostgresClient, logger: Logger) async throws {
         let name = try Self.quoted(role)
         try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.lockID))", logger: logger)
             for statement in [
                 "GRANT USAGE ON SCHEMA public TO \(name)",
                 "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM \(name)",
