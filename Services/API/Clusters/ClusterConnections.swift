@@ -6,15 +6,18 @@ import OrcastraRuntime
 /// secret store at `clusters/<id>`.
 ///
 /// Drivers are kept so the secret store is read and the TLS context built once per cluster;
-/// removal and renames forget them.
+/// removal and renames forget them. The clusters that recently did not answer the aggregated
+/// list are kept here too (`failures`), and forgotten with the cluster.
 actor ClusterConnections {
     let secrets: SecretsService
     let settings: ClusterSettings
+    let failures: ClusterFailureMemory
     private var drivers: [UUID: ClusterDriver] = [:]
 
     init(secrets: SecretsService, settings: ClusterSettings) {
         self.secrets = secrets
         self.settings = settings
+        self.failures = ClusterFailureMemory(window: settings.listFailureMemory)
     }
 
     static func secretPath(_ id: UUID) throws -> SecretPath {
@@ -47,5 +50,6 @@ actor ClusterConnections {
 
     func forget(_ id: UUID) {
         self.drivers[id] = nil
+        self.failures.forget(id)
     }
 }
