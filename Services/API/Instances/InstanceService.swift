@@ -131,11 +131,16 @@ struct InstanceService: Sendable {
 
     /// LXD's view of an instance as Orcastra lists it: no empty descriptions, no `none`
     /// location (a standalone server), the image from its description key.
-    static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
+    static func summary(_ instance: LXD.ListedInstance, cluster: Cluster, project: String?) -> InstanceSummary {
         InstanceSummary(clusterID: cluster.id, clusterName: cluster.name, project: instance.project ?? project ?? "default", name: instance.name,
                         type: instance.type ?? "container", status: instance.status, description: instance.description.flatMap { $0.isEmpty ? nil : $0 },
                         createdAt: instance.createdAt, location: instance.location == "none" ? nil : instance.location,
-                        image: instance.config?["image.description"] ?? instance.expandedConfig?["image.description"])
+                        image: instance.imageDescription)
+    }
+
+    /// The same for an instance read in full (one instance's detail).
+    static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
+        Self.summary(instance.listed, cluster: cluster, project: project)
     }
 
     /// One instance: configuration, devices, live state and snapshots.
