@@ -4,9 +4,12 @@
 # each with a `dir` storage pool and a busybox image under the alias `busybox` (there is no
 # image server here; the image is built from Debian's busybox-static).
 #
-#   scripts/lxd-testbed.sh start    install what is missing, start both, print a trust token each
-#   scripts/lxd-testbed.sh token X  a fresh trust token for daemon X (a or b)
-#   scripts/lxd-testbed.sh stop     stop the daemons this script started
+#   scripts/lxd-testbed.sh start [N]  install what is missing, start a and b (and c, d, … up to N
+#                                     daemons, at most 10, for the fan-out benchmark), print a trust token each
+#   scripts/lxd-testbed.sh token X    a fresh trust token for daemon X (a to j)
+#   scripts/lxd-testbed.sh stop       stop the daemons this script started
+# Daemon X listens on LXD_X_PORT; past a and b the default is LXD_A_PORT's default (18443) plus
+# its place in the alphabet (c: 18445, …, j: 18452).
 # Idempotent: running start twice reuses the running daemons. Needs root (LXD does).
 . "$(dirname "$0")/common.sh"
 
@@ -20,7 +23,12 @@ if [ "$(id -u)" = 0 ] && [ ! -L "$LXD_ROOT" ] && [ ! -d "$LXD_ROOT" ] && ! runus
   ln -s "$outside" "$LXD_ROOT"
 fi
 [ -L "$LXD_ROOT" ] && LXD_ROOT=$(readlink -f "$LXD_ROOT")
-declare -A PORTS=([a]="${LXD_A_PORT:-18443}" [b]="${LXD_B_PORT:-18444}")
+NAMES=(a b c d e f g h i j)
+declare -A PORTS=()
+for i in "${!NAMES[@]}"; do
+  n=${NAMES[$i]} var="LXD_${NAMES[$i]^^}_PORT"
+  PORTS[$n]="${!var:-$((18443 + i))}"
+done
 
 install() {
   local missing=()
@@ -106,11 +114,14 @@ stop_one() {
 
 case "${1:-start}" in
 start)
+  count=${2:-2}
+  [[ "$count" =~ ^([2-9]|10)$ ]] || die "start takes 2 to 10 daemons, not $count"
   install
-  for n in a b; do start_one "$n"; done
-  for n in a b; do echo "LXD_${n^^}_TOKEN=$(token "$n")"; done
+  started=("${NAMES[@]:0:$count}")
+  for n in "${started[@]}"; do start_one "$n"; done
+  for n in "${started[@]}"; do echo "LXD_${n^^}_TOKEN=$(token "$n")"; done
   ;;
-token) token "${2:?which daemon: a or b}" ;;
-stop) for n in b a; do stop_one "$n"; done ;;
-*) die "usage: $0 start|token a|b|stop" ;;
+token) [ -n "${PORTS[${2:-}]:-}" ] || die "which daemon: a to j"; token "$2" ;;
+stop) for ((i = ${#NAMES[@]} - 1; i >= 0; i--)); do stop_one "${NAMES[$i]}"; done ;;
+*) die "usage: $0 start [2-10]|token a-j|stop" ;;
 esac

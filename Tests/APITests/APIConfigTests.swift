@@ -84,6 +84,19 @@ struct APIConfigTests {
         }
     }
 
+    @Test("the aggregated instance list: 16 clusters asked at once and failures remembered 30 s by default; both set, 0 turns the memory off")
+    func instanceListFanOut() throws {
+        let defaults = try APIConfig(settings: .testing(Self.withKey)).clusters
+        #expect(defaults.listConcurrency == 16)
+        #expect(defaults.listFailureMemory == .seconds(30))
+        let set = try APIConfig(settings: .testing(Self.withKey.merging(["LXD_LIST_CONCURRENCY": "4", "LXD_LIST_FAILURE_MEMORY_SECONDS": "0"]) { $1 })).clusters
+        #expect(set.listConcurrency == 4)
+        #expect(set.listFailureMemory == .zero)
+        #expect(throws: ConfigError("LXD_LIST_CONCURRENCY", "must be between 1 and 1024")) {
+            try APIConfig(settings: .testing(Self.withKey.merging(["LXD_LIST_CONCURRENCY": "0"]) { $1 }))
+        }
+    }
+
     @Test("AUTH_ENABLED=false is refused unless ALLOW_INSECURE_NO_AUTH=true is set too")
     func authDisabled() throws {
         #expect(throws: ConfigError("AUTH_ENABLED", "is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine")) {

@@ -38,28 +38,55 @@ struct InstanceService: Sendable {
         try await self.clusters.driver(for: target.cluster).useProject(target.project)
     }
 
-    /// Every visible cluster asked at once, each with its own deadline: a cluster that is down
-    /// or slow costs at most `listTimeout` and is reported, never blocking or hiding the rest.
+    /// Every visible cluster asked concurrently, at most `listConcurrency` at once, each with
+    /// its own deadline: a cluster that is down or slow costs at most `listTimeout` and is
+    /// reported, never blocking or hiding the rest; one that failed so within the failure
+    /// memory's window is reported at once without being asked (`ClusterFailureMemory`).
     /// The instances are paged by cluster name, project and name; every page reports every cluster.
     func list(for caller: Identity, filter: InstanceFilter, page: PageRequest = PageRequest()) async throws -> InstanceList {
         var clusters = try await self.clusters.list(visibleTo: caller)
         if let wanted = filter.cluster { clusters = clusters.filter { $0.id == wanted } }
-        let timeout = self.clusters.settings.listTimeout
-        let answers = await withTaskGroup(of: (Int, ClusterReach, [InstanceSummary]).self) { group in
-            for (index, cluster) in clusters.enumerated() {
-                group.addTask {
-                    let (reach, items) = await self.fetch(cluster, project: filter.project, timeout: timeout)
-                    return (index, reach, items)
-                }
+        let answers = await self.fetchAll(clusters, filter: filter)
+        let (items, next) = page.slice(answers.flatMap(\.items)) { $0.key }
+        return InstanceList(items: items.map { $0.summary }, clusters: answers.map(\.reach), nextCursor: next)
+    }
+
+    /// One cluster's part of the aggregated list: how it answered, and the instances the filter
+    /// keeps, each with its paging key (made here, in the cluster's own task, not after all
+    /// clusters answered).
+    struct ClusterAnswer: Sendable {
+        var reach: ClusterReach
+        var items: [(key: String, summary: InstanceSummary)]
+    }
+
+    /// The answers of `clusters`, in their order. Remembered failures are answered without a
+    /// call; the rest are asked with at most `listConcurrency` calls in flight, the next one
+    /// starting as soon as one ends.
+    func fetchAll(_ clusters: [Cluster], filter: InstanceFilter) async -> [ClusterAnswer] {
+        let settings = self.clusters.settings
+        let failures = self.clusters.connections.failures
+        var answers: [ClusterAnswer?] = clusters.map { cluster in
+            failures.recall(cluster).map { failure in
+                ClusterAnswer(reach: ClusterReach(id: cluster.id, name: cluster.name, status: failure.error.reach,
+                                                  error: failures.describe(failure), latencyMs: 0, instanceCount: 0), items: [])
             }
-            var answers: [(Int, ClusterReach, [InstanceSummary])] = []
-            for await answer in group { answers.append(answer) }
-            return answers.sorted { $0.0 < $1.0 }
         }
-        let (items, next) = page.slice(answers.flatMap(\.2).filter(filter.keeps)) {
-            [$0.clusterName, $0.project, $0.name, $0.clusterID.uuidString].joined(separator: "\u{0}")
+        var waiting = clusters.indices.filter { answers[$0] == nil }.makeIterator()
+        await withTaskGroup(of: (Int, ClusterAnswer).self) { group in
+            func start(_ index: Int) {
+                let cluster = clusters[index]
+                group.addTask { (index, await self.fetch(cluster, filter: filter, timeout: settings.listTimeout)) }
+            }
+            for _ in 0..<max(1, settings.listConcurrency) {
+                guard let index = waiting.next() else { break }
+                start(index)
+            }
+            while let (index, answer) = await group.next() {
+                answers[index] = answer
+                if let index = waiting.next() { start(index) }
+            }
         }
-        return InstanceList(items: items, clusters: answers.map(\.1), nextCursor: next)
+        return answers.compactMap { $0 }
     }
 
     /// One cluster's instances, failing (502/504) when it does not answer.
@@ -69,8 +96,9 @@ struct InstanceService: Sendable {
         return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.driver(for: cluster))
     }
 
-    /// One cluster's instances in every project (or in `project`), or why there are none.
-    private func fetch(_ cluster: Cluster, project: String?, timeout: Duration) async -> (ClusterReach, [InstanceSummary]) {
+    /// One cluster's instances in every project (or in the filter's project) that the filter
+    /// keeps, or why there are none; a failure that cost time is remembered.
+    private func fetch(_ cluster: Cluster, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
         let start = ContinuousClock.now
         func reach(_ status: String, _ error: String?, _ count: Int) -> ClusterReach {
             ClusterReach(id: cluster.id, name: cluster.name, status: status, error: error,
@@ -78,13 +106,21 @@ struct InstanceService: Sendable {
         }
         do {
             let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)
-            let items = try await Self.instances(in: cluster, project: project, driver: driver)
-            return (reach("ok", nil, items.count), items)
+            let found = try await Self.instances(in: cluster, project: filter.project, driver: driver)
+            let items = found.filter(filter.keeps).map { (key: Self.pagingKey($0), summary: $0) }
+            return ClusterAnswer(reach: reach("ok", nil, found.count), items: items)
         } catch let error as ClusterError {
-            return (reach(error.reach, error.description, 0), [])
+            self.clusters.connections.failures.remember(error, of: cluster)
+            return ClusterAnswer(reach: reach(error.reach, error.description, 0), items: [])
         } catch {
-            return (reach("error", (error as? any APIErrorConvertible)?.apiError.message ?? "\(error)", 0), [])
+            return ClusterAnswer(reach: reach("error", (error as? any APIErrorConvertible)?.apiError.message ?? "\(error)", 0), items: [])
         }
+    }
+
+    /// The aggregated list's order: cluster name, project, name (the cluster id breaks ties
+    /// between clusters of one name, which registration does not allow but the key does not assume).
+    static func pagingKey(_ item: InstanceSummary) -> String {
+        [item.clusterName, item.project, item.name, item.clusterID.uuidString].joined(separator: "\u{0}")
     }
 
     /// One cluster's instances in every project, or in `project` (one LXD call).
@@ -95,11 +131,16 @@ struct InstanceService: Sendable {
 
     /// LXD's view of an instance as Orcastra lists it: no empty descriptions, no `none`
     /// location (a standalone server), the image from its description key.
-    static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
+    static func summary(_ instance: LXD.ListedInstance, cluster: Cluster, project: String?) -> InstanceSummary {
         InstanceSummary(clusterID: cluster.id, clusterName: cluster.name, project: instance.project ?? project ?? "default", name: instance.name,
                         type: instance.type ?? "container", status: instance.status, description: instance.description.flatMap { $0.isEmpty ? nil : $0 },
                         createdAt: instance.createdAt, location: instance.location == "none" ? nil : instance.location,
-                        image: instance.config?["image.description"] ?? instance.expandedConfig?["image.description"])
+                        image: instance.imageDescription)
+    }
+
+    /// The same for an instance read in full (one instance's detail).
+    static func summary(_ instance: LXD.Instance, cluster: Cluster, project: String?) -> InstanceSummary {
+        Self.summary(instance.listed, cluster: cluster, project: project)
     }
 
     /// One instance: configuration, devices, live state and snapshots.

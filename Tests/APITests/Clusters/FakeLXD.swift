@@ -12,16 +12,21 @@ import X509
 
 /// An HTTPS server on loopback that answers like an LXD server in ways the real test bed cannot
 /// be made to: one that already trusts every client certificate, one that answers `/wait` at
-/// once without finishing, one whose answers are too large. Its certificate is self-signed; its
-/// `answer` closure decides every reply, and it records the requests and connections it saw.
+/// once without finishing, one whose answers are too large, one that is slow or hung on
+/// demand. Its certificate is self-signed; its `answer` closure decides every reply and its
+/// `delay` closure when it is sent (nil: never, as a hung server). It records the requests and
+/// connections it saw, and how many requests it held unanswered at once (`log`, which several
+/// fakes may share).
 final class FakeLXD: Sendable {
     typealias Answer = @Sendable (_ method: HTTPMethod, _ uri: String) -> (status: Int, body: ByteBuffer)
+    /// How long a request waits for its answer; nil: it never gets one.
+    typealias Delay = @Sendable (_ method: HTTPMethod, _ uri: String) -> Duration?
 
     let certificatePEM: String
     let fingerprint: String
     let port: Int
     private let channel: any Channel
-    private let log = Log()
+    let log: Log
 
     var address: String { "127.0.0.1:\(self.port)" }
     /// `METHOD uri` of each request, in order.
@@ -29,12 +34,18 @@ final class FakeLXD: Sendable {
     /// TCP connections accepted.
     var connections: Int { self.log.state.withLock { $0.connections } }
 
-    /// What the server saw, shared with its channel handlers.
+    /// What the server saw, shared with its channel handlers: requests, connections, and the
+    /// requests received and not yet answered (now and at most).
     final class Log: Sendable {
         let state = Mutex<(requests: [String], connections: Int)>(([], 0))
+        let open = Mutex<(now: Int, most: Int)>((0, 0))
+
+        /// Most requests held unanswered at the same time.
+        var mostOpen: Int { self.open.withLock { $0.most } }
     }
 
-    init(answer: @escaping Answer) async throws {
+    init(log: Log = Log(), delay: @escaping Delay = { _, _ in .zero }, answer: @escaping Answer) async throws {
+        self.log = log
         let identity = try SelfSigned(commonName: "fake-lxd")
         self.certificatePEM = identity.certificatePEM
         self.fingerprint = try ClusterCredentials.fingerprint(pem: identity.certificatePEM)
@@ -51,7 +62,7 @@ final class FakeLXD: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Responder(answer: answer, log: log))
+                    try channel.pipeline.syncOperations.addHandler(Responder(answer: answer, delay: delay, log: log))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -63,8 +74,8 @@ final class FakeLXD: Sendable {
     }
 
     /// Runs `body` with a fake server, stopping it however `body` ends.
-    static func with<T>(answer: @escaping Answer, _ body: (FakeLXD) async throws -> T) async throws -> T {
-        let fake = try await FakeLXD(answer: answer)
+    static func with<T>(delay: @escaping Delay = { _, _ in .zero }, answer: @escaping Answer, _ body: (FakeLXD) async throws -> T) async throws -> T {
+        let fake = try await FakeLXD(delay: delay, answer: answer)
         do {
             let result = try await body(fake)
             await fake.stop()
@@ -111,17 +122,21 @@ final class FakeLXD: Sendable {
         }
     }
 
-    /// Answers each request with `answer`, closing the connection after it (as LXD does for
-    /// `Connection: close`).
+    /// Answers each request with `answer` after `delay`, closing the connection after it (as
+    /// LXD does for `Connection: close`).
     private final class Responder: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let answer: Answer
+        let delay: Delay
         let log: Log
         var head: HTTPRequestHead?
+        /// A request received and not yet answered on this connection.
+        var pending = false
 
-        init(answer: @escaping Answer, log: Log) {
+        init(answer: @escaping Answer, delay: @escaping Delay, log: Log) {
             self.answer = answer
+            self.delay = delay
             self.log = log
         }
 
@@ -132,15 +147,45 @@ final class FakeLXD: Sendable {
             case .end:
                 guard let head = self.head else { return }
                 self.log.state.withLock { $0.requests.append("\(head.method.rawValue) \(head.uri)") }
-                let (status, body) = self.answer(head.method, head.uri)
-                var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: "application/json")
-                headers.add(name: "Content-Length", value: String(body.readableBytes))
-                headers.add(name: "Connection", value: "close")
-                context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                self.opened()
+                guard let delay = self.delay(head.method, head.uri) else { return }  // hung: the client's deadline ends it
+                if delay == .zero {
+                    self.respond(context: context, head: head)
+                } else {
+                    let loop = context.eventLoop
+                    let bound = NIOLoopBound((self, context), eventLoop: loop)
+                    _ = loop.scheduleTask(in: delay.timeAmount) { bound.value.0.respond(context: bound.value.1, head: head) }
+                }
             }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            self.closed()
+            context.fireChannelInactive()
+        }
+
+        private func opened() {
+            self.pending = true
+            self.log.open.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        }
+
+        private func closed() {
+            guard self.pending else { return }
+            self.pending = false
+            self.log.open.withLock { $0.now -= 1 }
+        }
+
+        private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+            guard context.channel.isActive else { return }
+            let (status, body) = self.answer(head.method, head.uri)
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            headers.add(name: "Connection", value: "close")
+            self.closed()
+            context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         }
     }
 }

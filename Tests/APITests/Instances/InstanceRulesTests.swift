@@ -141,6 +141,20 @@ struct InstanceRulesTests {
         #expect(InstanceService.summary(lxd, cluster: cluster, project: nil).project == "default")
     }
 
+    @Test("the lists' lean reading of an instance says what the full one says, config's image description before the expanded one's", arguments: [
+        #"{"name":"web","status":"Running","type":"container","description":"d","location":"m1","created_at":"2026-11-30T10:00:00Z","project":"p","config":{"image.description":"own","limits.cpu":"2"},"expanded_config":{"image.description":"profile"},"devices":{"root":{"path":"/","type":"disk"}},"profiles":["default"]}"#,
+        #"{"name":"db","status":"Stopped","config":{"limits.cpu":"2"},"expanded_config":{"image.description":"profile"}}"#,
+        #"{"name":"vm","status":"Frozen","type":"virtual-machine","config":null}"#,
+        #"{"name":"bare","status":"Error"}"#,
+    ])
+    func leanReading(json: String) throws {
+        let cluster = Cluster(id: UUID(), name: "site-a", description: "", endpoint: "https://127.0.0.1:8443", serverFingerprint: "f", clientFingerprint: "c",
+                              ownerID: nil, ownerName: nil, createdAt: Date(), updatedAt: Date())
+        let full = try JSONDecoder().decode(LXD.Instance.self, from: Data(json.utf8))
+        let lean = try JSONDecoder().decode(LXD.ListedInstance.self, from: Data(json.utf8))
+        #expect(InstanceService.summary(lean, cluster: cluster, project: nil) == InstanceService.summary(full, cluster: cluster, project: nil))
+    }
+
     @Test("a cluster's failures are answered by who is at fault", arguments: [
         (ClusterError.unreachable("127.0.0.1:1: Connection refused"), 502, "cluster_unreachable", "unreachable"),
         (ClusterError.timeout(seconds: 5), 504, "cluster_timeout", "timeout"),

@@ -3,13 +3,13 @@ import Foundation
 /// Instances and their snapshots, in the driver's project. Changes return the id of the LXD
 /// operation they started (nil when LXD finished at once).
 extension ClusterDriver {
-    /// The project's instances, in full.
-    func instances() async throws -> [LXD.Instance] {
+    /// The project's instances, as the lists read them.
+    func instances() async throws -> [LXD.ListedInstance] {
         try await self.restGet("/1.0/instances", query: self.inProject.merging(["recursion": "1"]) { $1 })
     }
 
-    /// Every project's instances, in full, in one call.
-    func instancesInAllProjects() async throws -> [LXD.Instance] {
+    /// Every project's instances, as the lists read them, in one call.
+    func instancesInAllProjects() async throws -> [LXD.ListedInstance] {
         try await self.restGet("/1.0/instances", query: ["recursion": "1", "all-projects": "true"])
     }
 
