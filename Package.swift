@@ -130,7 +130,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OrcastraRuntimeTests",
-            dependencies: ["OrcastraRuntime", "OrcastraTestSupport"],
+            dependencies: [
+                "OrcastraRuntime",
+                "OrcastraTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/RuntimeTests",
             swiftSettings: swiftSettings
         ),
