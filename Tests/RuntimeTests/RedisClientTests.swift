@@ -4,7 +4,7 @@ import OrcastraTestSupport
 import ServiceLifecycle
 import Testing
 
-/// The hiredis pool against real Redis servers: the project's (with its password) and
+/// The Redis client against real Redis servers: the project's (with its password) and
 /// private ones the tests stop and restart.
 @Suite("Redis client")
 struct RedisClientTests {
@@ -97,3 +97,4 @@ struct RedisClientTests {
         }
     }
 }
+
