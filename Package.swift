@@ -38,22 +38,16 @@ let package = Package(
             path: "Shared/Models",
             swiftSettings: swiftSettings
         ),
-        .systemLibrary(
-            name: "CHiredis",
-            path: "Shared/CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
         .target(
             name: "OrcastraRuntime",
             dependencies: [
                 "OrcastraModels",
-                "CHiredis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
