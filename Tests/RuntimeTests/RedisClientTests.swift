@@ -101,8 +101,9 @@ struct RedisClientTests {
 /// The pipelined client under load: hundreds of callers sharing a few connections, the
 /// connections dropped under them, a Redis that stops answering, and shutdown while callers
 /// wait. A stall fails the test with a message (`RedisPoolStressTests.finishes`) instead of
-/// hanging the run.
-@Suite("Redis client, pipelined")
+/// hanging the run. One at a time: together they would load a parallel test run enough to
+/// make other suites' HTTP calls miss their deadlines.
+@Suite("Redis client, pipelined", .serialized)
 struct RedisPipelineTests {
     @Test("256 concurrent callers × 40 commands on 3 connections: every reply is the caller's own, none stalls")
     func manyCallers() async throws {
