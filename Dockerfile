@@ -2,7 +2,6 @@
 # The compose file in compose/dashboard uses both targets.
 
 FROM swift:6.2-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so that source changes reuse the layer.
 COPY Package.swift ./
@@ -17,7 +16,7 @@ RUN swift build -c release --static-swift-stdlib --product orcastra-api \
  && cp -R "$(swift build -c release --show-bin-path)"/Orcastra_*.resources /out/
 
 FROM debian:bookworm-slim AS runtime
-RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates curl tzdata \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home /app orcastra
 WORKDIR /app

@@ -38,17 +38,10 @@ let package = Package(
             path: "Shared/Models",
             swiftSettings: swiftSettings
         ),
-        .systemLibrary(
-            name: "CHiredis",
-            path: "Shared/CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
         .target(
             name: "OrcastraRuntime",
             dependencies: [
                 "OrcastraModels",
-                "CHiredis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -131,7 +124,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OrcastraRuntimeTests",
-            dependencies: ["OrcastraRuntime", "OrcastraTestSupport"],
+            dependencies: [
+                "OrcastraRuntime",
+                "OrcastraTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/RuntimeTests",
             swiftSettings: swiftSettings
         ),

@@ -4,7 +4,7 @@
 
 command -v swift >/dev/null || die "Swift is not installed. Install the Swift 6 toolchain for Debian 12 from swift.org (tarball under /opt/swift, add /opt/swift/usr/bin to PATH), then run make again."
 
-packages=(postgresql redis-server libhiredis-dev pkg-config curl openssl openssh-client python3-venv ca-certificates procps chromium chromium-driver nginx)
+packages=(postgresql redis-server curl openssl openssh-client python3-venv ca-certificates procps chromium chromium-driver nginx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,10 +4,10 @@ import OrcastraTestSupport
 import Synchronization
 import Testing
 
-/// The pool under the loads that once lost a wake-up (a waiter enqueued just after the last
-/// connection came back slept forever): bursts far larger than the pool, connections killed
-/// mid-flight, and shutdown with callers queued. Each must end within its deadline; a stall
-/// is a failure here, not a hung test run.
+/// The client under the loads that once lost a wake-up in its earlier pool of one caller per
+/// connection (a waiter enqueued just after the last connection came back slept forever):
+/// bursts far larger than the pool, connections killed mid-flight, and shutdown with callers
+/// waiting. Each must end within its deadline; a stall is a failure here, not a hung test run.
 @Suite("Redis pool under stress", .serialized)
 struct RedisPoolStressTests {
     /// Whether `body` finishes within `limit`. A stalled body is left suspended (its waiters
@@ -105,17 +105,18 @@ struct RedisPoolStressTests {
         server.stop()
     }
 
-    @Test("shutdown with callers queued: the queued ones fail as closed at once, the running one finishes")
+    @Test("shutdown with commands pipelined behind a blocking one: all fail as closed at once")
     func shutdownWithWaiters() async throws {
         let empty = "test:empty:\(UUID().uuidString)"
         try await Self.withClient(try TestEnvironment.redisURL(), maxConnections: 1) { redis, stop in
             let closed = Counter()
             let ended = try await Self.finishes(within: .seconds(15)) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Holds the only connection for a second, so the rest queue behind it.
+                    // Blocks the only connection for 2 s; the PINGs are written behind it and
+                    // wait for their replies. Shutdown closes the connection: every one of them,
+                    // the BLPOP included, is failed as closed without waiting for Redis.
                     group.addTask {
-                        let reply = try await redis.command("BLPOP", empty, "1")
-                        #expect(reply == .null)
+                        do { _ = try await redis.command("BLPOP", empty, "2") } catch RedisError.closed { closed.add() }
                     }
                     try await Task.sleep(for: .milliseconds(200))
                     for _ in 0..<20 {
@@ -124,12 +125,14 @@ struct RedisPoolStressTests {
                         }
                     }
                     try await Task.sleep(for: .milliseconds(200))
+                    let stopped = ContinuousClock.now
                     stop()
                     try await group.waitForAll()
+                    #expect(ContinuousClock.now - stopped < .seconds(2), "callers waited for Redis after shutdown")
                 }
             }
             #expect(ended, "callers queued at shutdown were never answered")
-            #expect(closed.value == 20)
+            #expect(closed.value == 21)
             await #expect(throws: RedisError.self) { try await redis.command("PING") }
         }
     }

@@ -25,8 +25,21 @@ public final class PrivateRedis: @unchecked Sendable {
     public func stop() {
         guard let pid else { return }
         kill(pid, SIGTERM)
+        // A paused server only acts on SIGTERM once it runs again.
+        kill(pid, SIGCONT)
         Command.wait(pid)
         self.pid = nil
+    }
+
+    /// Freezes the server (SIGSTOP): the kernel still accepts connections and takes the
+    /// commands written to them, but nothing answers, as with a hung or overloaded Redis.
+    public func pause() {
+        if let pid { kill(pid, SIGSTOP) }
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    public func resume() {
+        if let pid { kill(pid, SIGCONT) }
     }
 
     deinit {

@@ -1,43 +1,47 @@
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// A small pool of hiredis connections, used from async code.
+/// Redis for async code: a few pipelined connections on NIO's event loops (`RedisConnection`),
+/// shared by every caller.
 ///
-/// hiredis is blocking, so every call runs on NIO's blocking thread pool and never on an event
-/// loop. Connections are opened lazily up to `maxConnections`; one that saw an I/O error is
-/// dropped, and when a reused connection fails (Redis restarted) the idle ones are dropped too
-/// and the command is tried once more on a fresh connection, so a restart costs no failed call.
-/// It is a `Service` so that shutdown closes every connection.
+/// A command is encoded once into a buffer and written on the least busy connection without
+/// waiting for the replies before it; the caller waits on a continuation, never on a thread.
+/// Connections are opened lazily, up to `maxConnections`, when every open one is busy (the
+/// rules are in `RedisPool`). One that saw an I/O error, a protocol error or a timeout is
+/// dropped, and the next caller opens a new one. When Redis restarts, a command that met a
+/// dead connection is sent once more on a fresh one, so a restart costs no failed call
+/// (which commands may be sent again is in `RedisRetry`). Each command waits at most
+/// `timeout` for its reply; then it fails and its connection is dropped, as the replies
+/// still to come on it would answer the wrong callers.
+///
+/// It is a `Service`: shutdown closes every connection and fails every caller still waiting,
+/// at once, with `RedisError.closed`.
 public final class RedisClient: Service, Sendable {
     let url: RedisURL
     let timeout: Duration
     let maxConnections: Int
-    private let state = Mutex(PoolState())
-    private let threadPool: NIOThreadPool
+    private let group: any EventLoopGroup
+    private let state: Mutex<RedisPool>
     private let logger: Logger
 
-    /// What a caller gets from the pool: a connection, or the right to open one.
-    enum Lease: Sendable {
-        case connection(RedisConnection)
-        case open
-    }
-
-    struct PoolState: ~Copyable {
-        var idle: [RedisConnection] = []
-        var opened = 0
-        var waiters: [CheckedContinuation<Lease, any Error>] = []
-        var closed = false
-    }
-
-    public init(url: RedisURL, timeout: Duration = .seconds(2), maxConnections: Int = 8,
-                threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "redis")) {
+    public init(url: RedisURL, timeout: Duration = .seconds(2), maxConnections: Int = 4,
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                logger: Logger = Logger(label: "redis")) {
         self.url = url
         self.timeout = timeout
-        self.maxConnections = maxConnections
-        self.threadPool = threadPool
+        self.maxConnections = max(1, maxConnections)
+        self.group = eventLoopGroup
+        self.state = Mutex(RedisPool(size: self.maxConnections))
         self.logger = logger
+    }
+
+    /// A client dropped without `run()` (a test's, a one-off) still closes its connections.
+    deinit {
+        let (_, connections) = self.state.withLock { $0.close() }
+        connections.forEach { $0.close() }
     }
 
     /// Runs one command, e.g. `command("SET", key, value, "EX", "60")`.
@@ -52,139 +56,78 @@ public final class RedisClient: Service, Sendable {
         try await self.command(arguments.map { Array($0.utf8) })
     }
 
-    /// Runs one command with binary-safe arguments.
+    /// Runs one command with binary-safe arguments. Throws `RedisError`: `.server` for Redis'
+    /// error replies, `.connection` when Redis cannot be reached or gave no reply in time,
+    /// `.closed` after shutdown.
     @discardableResult
     public func command(_ arguments: [[UInt8]]) async throws -> RedisValue {
-        let lease = try await self.acquire()
-        var reused = false
-        var connection: RedisConnection
-        switch lease {
-        case .connection(let c):
-            connection = c
-            reused = true
-        case .open:
-            connection = try await self.open()
-        }
-        do {
-            let reply = try await self.run(arguments, on: connection)
-            self.release(connection)
-            return reply
-        } catch RedisError.connection(let message) where reused {
-            self.discard(connection, dropIdle: true)
-            self.logger.debug("redis connection lost, retrying once", metadata: ["error": "\(message)"])
-            connection = try await self.open(counted: false)
-            do {
-                let reply = try await self.run(arguments, on: connection)
-                self.release(connection)
-                return reply
-            } catch {
-                self.releaseOrDiscard(connection)
-                throw error
-            }
-        } catch {
-            self.releaseOrDiscard(connection)
-            throw error
+        let command = RESPEncoder.encode(arguments)
+        let connection = try await self.connection(newerThan: 0)
+        switch await connection.send(command) {
+        case .success(let reply):
+            return try reply.get()
+        case .failure(let failure):
+            guard RedisRetry.allows(failure, for: arguments) else { throw failure.error }
+            self.logger.debug("redis connection lost, retrying once", metadata: ["error": "\(failure.error)"])
+            let fresh = try await self.connection(newerThan: connection.id)
+            return try await fresh.send(command).mapError(\.error).get().get()
         }
     }
 
     /// Waits for graceful shutdown, then closes every connection and fails waiters.
     public func run() async throws {
         try? await gracefulShutdown()
-        let waiters = self.state.withLock { s -> [CheckedContinuation<Lease, any Error>] in
-            s.closed = true
-            s.idle.removeAll()
-            defer { s.waiters.removeAll() }
-            return s.waiters
-        }
-        waiters.forEach { $0.resume(throwing: RedisError.closed) }
+        let (waiters, connections) = self.state.withLock { $0.close() }
+        waiters.forEach { $0.resume(returning: .failure(.closed)) }
+        connections.forEach { $0.close() }
     }
 
     // MARK: pool mechanics
 
-    /// A connection, a slot to open one in, or a place in the queue. The queue is joined under
-    /// the same lock that found nothing free: deciding to wait and enqueueing in two steps let a
-    /// connection come back in between, unseen, and the waiter then slept until some later
-    /// release that, once the load stopped, never came (a lost wake-up: every task suspended,
-    /// nothing blocked).
-    private func acquire() async throws -> Lease {
-        if let lease = try self.state.withLock({ s in try Self.take(&s, max: self.maxConnections) }) { return lease }
-        return try await withCheckedThrowingContinuation { continuation in
-            let result = Result { try self.state.withLock { s -> Lease? in
-                if let lease = try Self.take(&s, max: self.maxConnections) { return lease }
-                s.waiters.append(continuation)
-                return nil
-            } }
-            switch result {
-            case .success(let lease?): continuation.resume(returning: lease)
-            case .success(nil): break
-            case .failure(let error): continuation.resume(throwing: error)
+    /// A connection to send on: the pool's choice now, else (a connection is being opened)
+    /// after waiting for it. The wait is joined under the same lock that found nothing ready.
+    private func connection(newerThan floor: UInt64) async throws(RedisError) -> RedisConnection {
+        let lease: RedisPool.Lease
+        if let now = try self.state.withLock({ pool throws(RedisError) in try pool.lease(newerThan: floor, waiter: nil) }) {
+            lease = now
+        } else {
+            lease = try await withCheckedContinuation { (waiter: RedisPool.Waiter) in
+                let now = self.state.withLock { pool in Result { () throws(RedisError) in try pool.lease(newerThan: floor, waiter: waiter) } }
+                switch now {
+                case .success(let lease?): waiter.resume(returning: .success(lease))
+                case .success(nil): break
+                case .failure(let error): waiter.resume(returning: .failure(error))
+                }
+            }.get()
+        }
+        switch lease {
+        case .use(let connection): return connection
+        case .open(let slot, let id): return try await self.open(slot: slot, id: id)
+        }
+    }
+
+    /// Opens the connection for `slot` and hands it to the callers that waited for it; on
+    /// failure they all get the same error, and the slot is free for the next caller to try.
+    private func open(slot: Int, id: UInt64) async throws(RedisError) -> RedisConnection {
+        let connection: RedisConnection
+        do throws(RedisError) {
+            connection = try await RedisConnection.open(to: self.url, timeout: self.timeout, group: self.group, id: id)
+            guard self.state.withLock({ $0.connected(connection, slot: slot) }) else {
+                connection.close()
+                throw RedisError.closed
             }
-        }
-    }
-
-    /// What `acquire` gets without waiting, taken from `s`: an idle connection, else a slot
-    /// while fewer than `max` are open; nil when it must wait.
-    private static func take(_ s: inout PoolState, max: Int) throws(RedisError) -> Lease? {
-        if s.closed { throw .closed }
-        if let c = s.idle.popLast() { return .connection(c) }
-        if s.opened < max {
-            s.opened += 1
-            return .open
-        }
-        return nil
-    }
-
-    /// Opens a connection in a slot already counted by `acquire` (or, for the retry, the slot
-    /// freed by the discarded connection). A failure gives the slot back.
-    private func open(counted: Bool = true) async throws -> RedisConnection {
-        if !counted { self.state.withLock { $0.opened += 1 } }
-        let url = self.url
-        let timeout = self.timeout
-        do {
-            return try await self.threadPool.runIfActive { try RedisConnection(url: url, timeout: timeout) }
+            // Shutdown from here on closes the connection, which ends `prepare` with `.closed`.
+            try await connection.prepare(self.url)
         } catch {
-            self.freeSlot()
+            let waiters = self.state.withLock { $0.failedToOpen(slot: slot, id: id) }
+            waiters.forEach { $0.resume(returning: .failure(error)) }
             throw error
         }
-    }
-
-    private func run(_ arguments: [[UInt8]], on connection: RedisConnection) async throws -> RedisValue {
-        try await self.threadPool.runIfActive { try connection.send(arguments) }
-    }
-
-    private func release(_ connection: RedisConnection) {
-        let waiter = self.state.withLock { s -> CheckedContinuation<Lease, any Error>? in
-            if s.closed {
-                s.opened -= 1
-                return nil
-            }
-            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
-            s.idle.append(connection)
-            return nil
+        guard let waiters = self.state.withLock({ $0.opened(connection, slot: slot) }) else {
+            connection.close()
+            throw .closed
         }
-        waiter?.resume(returning: .connection(connection))
-    }
-
-    private func releaseOrDiscard(_ connection: RedisConnection) {
-        if connection.broken { self.discard(connection, dropIdle: false) } else { self.release(connection) }
-    }
-
-    private func discard(_ connection: RedisConnection, dropIdle: Bool) {
-        if dropIdle {
-            self.state.withLock { s in
-                s.opened -= s.idle.count
-                s.idle.removeAll()
-            }
-        }
-        self.freeSlot()
-    }
-
-    private func freeSlot() {
-        let waiter = self.state.withLock { s -> CheckedContinuation<Lease, any Error>? in
-            if !s.closed, !s.waiters.isEmpty { return s.waiters.removeFirst() }
-            s.opened -= 1
-            return nil
-        }
-        waiter?.resume(returning: .open)
+        waiters.forEach { $0.resume(returning: .success(.use(connection))) }
+        return connection
     }
 }

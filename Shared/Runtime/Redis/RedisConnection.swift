@@ -1,105 +1,113 @@
-import CHiredis
-#if canImport(Glibc)
-import Glibc
-#endif
+import NIOCore
+import NIOPosix
+import Synchronization
 
-/// One blocking hiredis connection.
+/// One TCP connection to Redis, shared by every caller the pool sends to it: each command is
+/// written as soon as it comes, without waiting for earlier replies (pipelining), and the
+/// replies, which Redis sends in the same order, answer the callers first come first served
+/// (`RedisCommandHandler`).
 ///
-/// Not thread-safe: the pool hands it to one caller at a time and every call runs on the
-/// blocking thread pool, never on an event loop. A connection that saw an I/O error is
-/// `broken` and is thrown away by the pool rather than reused.
-final class RedisConnection: @unchecked Sendable {
-    private let context: UnsafeMutablePointer<redisContext>
-    private(set) var broken = false
+/// A caller waits on a continuation, not a thread: nothing blocks while Redis answers.
+/// Waiting ignores task cancellation; the command's timeout bounds it instead.
+final class RedisConnection: Sendable {
+    /// Opening order: a retry asks for a connection newer than the one that failed.
+    let id: UInt64
+    let gauge: Gauge
+    private let handler: NIOLoopBound<RedisCommandHandler>
 
-    /// Connects, authenticates and selects the database, all within `timeout`.
-    init(url: RedisURL, timeout: Duration) throws(RedisError) {
-        let tv = Self.timeval(timeout)
-        guard let ctx = redisConnectWithTimeout(url.host, Int32(url.port), tv) else {
-            throw RedisError.connection("could not allocate a connection")
-        }
-        guard ctx.pointee.err == 0 else {
-            let message = Self.errorText(ctx)
-            redisFree(ctx)
-            throw RedisError.connection("\(url.host):\(url.port): \(message)")
-        }
-        _ = redisSetTimeout(ctx, tv)
-        self.context = ctx
-        if let password = url.password {
-            _ = try self.send(["AUTH", password].map { Array($0.utf8) })
-        }
-        if url.database != 0 {
-            _ = try self.send(["SELECT", String(url.database)].map { Array($0.utf8) })
-        }
+    /// What the pool reads without a lock to choose a connection.
+    final class Gauge: Sendable {
+        private let open = Atomic<Bool>(true)
+        private let callers = Atomic<Int>(0)
+
+        /// False from the moment the connection broke or was closed; the pool then drops it.
+        var isOpen: Bool { self.open.load(ordering: .acquiring) }
+        func markClosed() { self.open.store(false, ordering: .releasing) }
+
+        /// Callers with a command on this connection, for choosing the least busy one.
+        var load: Int { self.callers.load(ordering: .relaxed) }
+        func enter() { self.callers.add(1, ordering: .relaxed) }
+        func leave() { self.callers.subtract(1, ordering: .relaxed) }
     }
 
-    deinit { redisFree(self.context) }
-
-    /// Sends one command (binary-safe arguments) and waits for its reply.
-    func send(_ arguments: [[UInt8]]) throws(RedisError) -> RedisValue {
-        let reply: UnsafeMutableRawPointer? = Self.withCStrings(arguments) { argv, lengths in
-            redisCommandArgv(self.context, Int32(arguments.count), argv, lengths)
-        }
-        guard let reply else {
-            self.broken = true
-            throw RedisError.connection(Self.errorText(self.context))
-        }
-        defer { freeReplyObject(reply) }
-        return try Self.decode(reply.assumingMemoryBound(to: redisReply.self))
+    private init(id: UInt64, gauge: Gauge, handler: NIOLoopBound<RedisCommandHandler>) {
+        self.id = id
+        self.gauge = gauge
+        self.handler = handler
     }
 
-    private static func decode(_ reply: UnsafeMutablePointer<redisReply>) throws(RedisError) -> RedisValue {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(Array(UnsafeRawBufferPointer(start: r.str, count: r.len)))
-        case REDIS_REPLY_STATUS:
-            return .status(String(cString: r.str))
-        case REDIS_REPLY_INTEGER:
-            return .integer(r.integer)
-        case REDIS_REPLY_NIL:
-            return .null
-        case REDIS_REPLY_ERROR:
-            throw RedisError.server(String(cString: r.str))
-        case REDIS_REPLY_ARRAY:
-            var items: [RedisValue] = []
-            items.reserveCapacity(r.elements)
-            for i in 0..<r.elements {
-                guard let element = r.element[i] else { items.append(.null); continue }
-                items.append(try decode(element))
+    /// Opens the TCP connection within `timeout`; `prepare` then makes it ready for commands.
+    static func open(to url: RedisURL, timeout: Duration, group: any EventLoopGroup, id: UInt64) async throws(RedisError) -> RedisConnection {
+        let peer = "\(url.host):\(url.port)"
+        let gauge = Gauge()
+        let wait = TimeAmount(timeout)
+        let handler: NIOLoopBound<RedisCommandHandler>
+        do {
+            handler = try await ClientBootstrap(group: group)
+                .connectTimeout(wait)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .connect(host: url.host, port: url.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = RedisCommandHandler(peer: peer, timeout: wait, gauge: gauge)
+                        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(RESPDecoder()), handler])
+                        return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                    }
+                }
+        } catch {
+            throw .connection("\(peer): \(Self.describe(error))")
+        }
+        return RedisConnection(id: id, gauge: gauge, handler: handler)
+    }
+
+    /// Sends AUTH (when the URL has a password) and SELECT (when it names a database other
+    /// than 0) and waits for their replies before any caller's command: one written behind a
+    /// refused AUTH could run unauthenticated on a server that needs no password, and would
+    /// have been reported as failed. On failure the connection is closed.
+    func prepare(_ url: RedisURL) async throws(RedisError) {
+        var commands: [[[UInt8]]] = []
+        if let password = url.password { commands.append([Array("AUTH".utf8), Array(password.utf8)]) }
+        if url.database != 0 { commands.append([Array("SELECT".utf8), Array(String(url.database).utf8)]) }
+        for command in commands {
+            switch await self.send(RESPEncoder.encode(command)) {
+            case .success(.value):
+                continue
+            case .success(.error(let message)):
+                self.close()
+                throw .server(message)
+            case .failure(let failure):
+                self.close()
+                throw failure.error
             }
-            return .array(items)
-        default:
-            throw RedisError.server("unexpected reply type \(r.type)")
         }
     }
 
-    private static func withCStrings<R>(
-        _ arguments: [[UInt8]],
-        _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R
-    ) -> R {
-        let buffers = arguments.map { bytes -> UnsafeMutableBufferPointer<CChar> in
-            let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(bytes.count, 1))
-            for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
-            return buffer
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        var pointers: [UnsafePointer<CChar>?] = buffers.map { UnsafePointer($0.baseAddress) }
-        let lengths = arguments.map(\.count)
-        return pointers.withUnsafeMutableBufferPointer { argv in
-            lengths.withUnsafeBufferPointer { body(argv.baseAddress!, $0.baseAddress!) }
+    var isOpen: Bool { self.gauge.isOpen }
+
+    /// Sends one encoded command and waits for its reply or for why there is none.
+    func send(_ command: ByteBuffer) async -> Result<RESPReply, RedisSendFailure> {
+        self.gauge.enter()
+        defer { self.gauge.leave() }
+        let handler = self.handler
+        return await withCheckedContinuation { continuation in
+            // The loop is the shared NIO group's, which lives as long as the process, so the
+            // task runs and the handler resumes the continuation on every path.
+            handler.eventLoop.execute { handler.value.send(command, continuation) }
         }
     }
 
-    private static func errorText(_ ctx: UnsafeMutablePointer<redisContext>) -> String {
-        withUnsafeBytes(of: ctx.pointee.errstr) { raw in
-            let text = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            return text.isEmpty ? "connection lost" : text
-        }
+    /// Closes the connection; callers still waiting on it are told the client closed.
+    func close() {
+        let handler = self.handler
+        handler.eventLoop.execute { handler.value.shutdown() }
     }
 
-    private static func timeval(_ d: Duration) -> Glibc.timeval {
-        let (seconds, attoseconds) = d.components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    /// NIO's connect errors, reduced to the reason (refused, timed out, unknown host).
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return "\(first.error)" }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "could not resolve the host (\(dns))" }
+        }
+        if case ChannelError.connectTimeout = error { return "connect timed out" }
+        return "\(error)"
     }
 }

@@ -1,4 +1,4 @@
-/// A reply from Redis, decoded from hiredis' reply tree into plain Swift values.
+/// A reply from Redis, decoded from its RESP2 bytes (`RESPDecoder`) into plain Swift values.
 public enum RedisValue: Sendable, Equatable {
     case bulk([UInt8])
     case status(String)

@@ -1,2 +1,0 @@
-/* Umbrella header for the hiredis C client (Debian: libhiredis-dev). */
-#include <hiredis/hiredis.h>
