@@ -69,7 +69,7 @@ public final class RedisClient: Service, Sendable {
         case .failure(let failure):
             guard RedisRetry.allows(failure, for: arguments) else { throw failure.error }
             self.logger.debug("redis connection lost, retrying once", metadata: ["error": "\(failure.error)"])
-            let fresh = try await self.connection(newerThan: connection.id)
+            let fresh = try await self.connection(newerThan: self.state.withLock { $0.newest })
             return try await fresh.send(command).mapError(\.error).get().get()
         }
     }

@@ -26,13 +26,18 @@ struct RedisPool: ~Copyable {
     private(set) var closed = false
     private var nextID: UInt64 = 1
 
+    /// The id of the connection opened last. A retry asks for one newer than this: every
+    /// connection open when a command failed may have been broken by the same cause (Redis
+    /// restarted, or `CLIENT KILL` closed them all) before its own close has been read.
+    var newest: UInt64 { self.nextID - 1 }
+
     init(size: Int) {
         self.slots = Array(repeating: .empty, count: max(1, size))
     }
 
     /// A lease when one is available now; otherwise nil, and `waiter` (if given) has joined the
-    /// opening it must wait for. `newerThan` is the id of a connection that just failed: a retry
-    /// takes only a connection opened after it.
+    /// opening it must wait for. A retry passes `newerThan` (`newest` when its command failed)
+    /// and takes only a connection opened after that, when a slot is free to open one.
     mutating func lease(newerThan floor: UInt64, waiter: Waiter?) throws(RedisError) -> Lease? {
         if self.closed { throw .closed }
         var best: (slot: Int, load: Int)?
@@ -63,8 +68,8 @@ struct RedisPool: ~Copyable {
             self.slots[free] = .opening(id: id, waiters: [], connection: nil)
             return .open(slot: free, id: id)
         }
-        // Every slot holds a live connection older than `floor`: the failure was that
-        // connection's alone (a timeout), so the others are fine to use.
+        // Every slot holds a connection older than `floor` that has seen no close: the failure
+        // was most likely that connection's alone (a timeout), so the others are used.
         guard let best else { return try self.lease(newerThan: 0, waiter: waiter) }
         switch self.slots[best.slot] {
         case .ready(let connection):
