@@ -1,4 +1,5 @@
 import Foundation
+import OrcastraRuntime
 import Synchronization
 
 /// Remembers, for a few seconds, which gateway sessions PostgreSQL said were open, so a page
@@ -11,18 +12,17 @@ import Synchronization
 /// read checks the "ended" flag the API sets in Redis (`SessionRevocation`).
 final class OpenSessionMemo: Sendable {
     let lifetime: Duration
-    let capacity: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     struct State {
-        var open: [UUID: (user: UUID, until: ContinuousClock.Instant)] = [:]
+        var open: BoundedMemo<UUID, (user: UUID, until: ContinuousClock.Instant)>
         /// Counts ends; a lookup is remembered only if none happened while it ran.
         var ends = 0
     }
 
     init(lifetime: Duration = .seconds(5), capacity: Int = 4096) {
         self.lifetime = lifetime
-        self.capacity = capacity
+        self.state = Mutex(State(open: BoundedMemo(capacity: capacity)))
     }
 
     /// Whether session `id` of `user` was seen open less than `lifetime` ago.
@@ -40,15 +40,14 @@ final class OpenSessionMemo: Sendable {
     func remember(_ id: UUID, user: UUID, ticket: Int, now: ContinuousClock.Instant = .now) {
         self.state.withLock { state in
             guard state.ends == ticket else { return }
-            if state.open.count >= self.capacity { state.open.removeAll(keepingCapacity: true) }
-            state.open[id] = (user, now + self.lifetime)
+            state.open.store((user, now + self.lifetime), for: id)
         }
     }
 
     /// Forgets `id`, and every lookup in flight.
     func ended(_ id: UUID) {
         self.state.withLock { state in
-            state.open[id] = nil
+            state.open.remove(id)
             state.ends &+= 1
         }
     }

@@ -1,3 +1,4 @@
+import OrcastraRuntime
 import Synchronization
 
 /// Sessions this gateway has already unsealed, keyed by their Redis key and kept with the
@@ -9,11 +10,10 @@ import Synchronization
 /// under the same key can only unseal to the same session. A refreshed or re-saved session has
 /// new bytes (a fresh nonce) and is unsealed again. Bounded: past `capacity` it starts afresh.
 final class OpenedSessions: Sendable {
-    let capacity: Int
-    private let entries = Mutex<[String: (value: [UInt8], session: GatewaySession)]>([:])
+    private let entries: Mutex<BoundedMemo<String, (value: [UInt8], session: GatewaySession)>>
 
     init(capacity: Int = 2048) {
-        self.capacity = capacity
+        self.entries = Mutex(BoundedMemo(capacity: capacity))
     }
 
     /// The session unsealed earlier from exactly `value` at `key`, if any.
@@ -25,13 +25,10 @@ final class OpenedSessions: Sendable {
     }
 
     func remember(_ session: GatewaySession, at key: String, value: [UInt8]) {
-        self.entries.withLock { entries in
-            if entries.count >= self.capacity, entries[key] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (value, session)
-        }
+        self.entries.withLock { $0.store((value, session), for: key) }
     }
 
     func forget(_ key: String) {
-        _ = self.entries.withLock { $0.removeValue(forKey: key) }
+        self.entries.withLock { $0.remove(key) }
     }
 }

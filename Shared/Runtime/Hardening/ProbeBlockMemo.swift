@@ -8,8 +8,7 @@ import Synchronization
 /// user's request stops paying a Redis call to learn that it is not blocked.
 final class ProbeBlockMemo: Sendable {
     let lifetime: Duration
-    let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries: Mutex<BoundedMemo<String, Entry>>
 
     struct Entry {
         /// When the block ends; nil when the address was not blocked.
@@ -24,7 +23,7 @@ final class ProbeBlockMemo: Sendable {
 
     init(lifetime: Duration = .seconds(2), capacity: Int = 4096) {
         self.lifetime = lifetime
-        self.capacity = capacity
+        self.entries = Mutex(BoundedMemo(capacity: capacity))
     }
 
     /// The remembered answer for `ip`, nil when there is none still believed.
@@ -47,9 +46,6 @@ final class ProbeBlockMemo: Sendable {
     }
 
     private func store(_ ip: String, _ entry: Entry) {
-        self.entries.withLock { entries in
-            if entries.count >= self.capacity, entries[ip] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[ip] = entry
-        }
+        self.entries.withLock { $0.store(entry, for: ip) }
     }
 }
