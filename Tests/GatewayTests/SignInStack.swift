@@ -89,19 +89,30 @@ struct SignInStack: Sendable {
 
     /// Runs `app` as a service on its configured port (HummingbirdTesting's `.live` would pick
     /// a port of its own, but the provider's redirect URIs must name the gateway's in advance).
+    ///
+    /// Whether the body returns or throws, the service is shut down gracefully and awaited
+    /// before `withRunning` ends. Throwing straight out of the task group would cancel the
+    /// service mid-shutdown instead: a server cancelled while it accepts a connection traps
+    /// (NIO: "Deinited NIOAsyncWriter without calling finish()"), or its shutdown never ends,
+    /// which stalled parallel test runs after a test had failed.
     static func withRunning(_ app: some ApplicationProtocol, port: Int, _ body: @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test-services")))
             group.addTask { try await services.run() }
+            var failure: (any Error)?
             do {
                 try await Command.waitUntil(.seconds(30), "a service listening on \(port)") { Command.isListening(port) }
                 try await body()
             } catch {
-                await services.triggerGracefulShutdown()
-                throw error
+                failure = error
             }
             await services.triggerGracefulShutdown()
-            try await group.waitForAll()
+            do {
+                try await group.waitForAll()
+            } catch where failure == nil {
+                throw error
+            }
+            if let failure { throw failure }
         }
     }
 

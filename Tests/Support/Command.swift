@@ -26,7 +26,26 @@ public enum Command {
         }
     }
 
-    /// `run` for synchronous callers that wait only briefly (dropping a test database).
+    /// Runs `work` (a clean-up a `defer` or `deinit` starts: dropping a test database,
+    /// stopping a private server) on a thread of its own, without waiting for it; the process
+    /// waits for all of them before it exits.
+    ///
+    /// Waiting in place would block one of the machine's two cooperative threads: two clean-ups
+    /// at once in a parallel run stopped every other test's in-process servers for seconds,
+    /// and their requests timed out.
+    public static func inBackground(_ work: @escaping @Sendable () -> Void) {
+        _ = Self.waitAtExit
+        Self.cleanUps.enter()
+        Thread.detachNewThread {
+            work()
+            Self.cleanUps.leave()
+        }
+    }
+
+    private static let cleanUps = DispatchGroup()
+    private static let waitAtExit: Void = { atexit { Command.cleanUps.wait() } }()
+
+    /// `run` for synchronous callers on a thread of their own (`inBackground`).
     @discardableResult
     public static func runBlocking(_ path: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("orc-cmd-\(UUID().uuidString)")

@@ -79,8 +79,11 @@ public final class PrivatePostgres: @unchecked Sendable {
 
     deinit {
         let (path, arguments) = self.invocation("pg_ctl", ["-D", self.directory.path, "-m", "immediate", "-w", "stop"])
-        _ = try? Command.runBlocking(path, arguments)
-        try? FileManager.default.removeItem(at: self.directory)
+        let directory = self.directory
+        Command.inBackground {
+            _ = try? Command.runBlocking(path, arguments)
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     private func asPostgres(_ tool: String, _ arguments: [String]) async throws -> Command.Result {
