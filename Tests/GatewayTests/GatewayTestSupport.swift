@@ -15,8 +15,9 @@ let testGatewaySecret = "test-nextauth-secret-0123456789abcdef0123"
 let unreachableIssuer = "http://127.0.0.1:1/application/o/none/"
 
 func gatewayConfig(apiURL: String, issuer: String = unreachableIssuer, clientSecret: String = "gateway-test-secret",
-                   publicURL: String = "http://localhost:4321", proxySecret: String? = nil, refreshSkew: Duration = .seconds(60)) throws -> GatewayConfig {
-    var service = ServiceConfig(serviceName: "orcastra-gateway", version: "test", redis: try TestEnvironment.redisURL())
+                   publicURL: String = "http://localhost:4321", proxySecret: String? = nil, refreshSkew: Duration = .seconds(60),
+                   redis: RedisURL? = nil) throws -> GatewayConfig {
+    var service = ServiceConfig(serviceName: "orcastra-gateway", version: "test", redis: try redis ?? TestEnvironment.redisURL())
     service.maxBodyBytes = 1 << 20
     let auth = GatewayAuthSettings(issuer: issuer, clientID: "orcastra-test", clientSecret: clientSecret, secret: testGatewaySecret,
                                    proxySecret: proxySecret, refreshSkew: refreshSkew)

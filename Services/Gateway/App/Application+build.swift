@@ -54,6 +54,7 @@ func buildRouter(
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix]) { edge in
         if let probes = config.probeBlock { edge.add(middleware: ProbeBlockMiddleware(settings: probes, redis: redis, config: config.service, sink: sink)) }
     }
+    router.add(middleware: HTMLErrorPages(pages: pages))
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))
     health.addRoutes(to: router, paths: ["/health", "/healthz"])
     PagesController(pages: pages, guardian: guardian).addRoutes(to: router)

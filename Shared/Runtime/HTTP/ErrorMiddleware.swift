@@ -14,25 +14,36 @@ public struct ErrorMiddleware: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let apiError: APIError
         do {
             return try await next(request, context)
-        } catch let error as any APIErrorConvertible {
+        } catch {
+            let apiError = Self.apiError(for: error, request: request, context: context)
+            return try apiError.response(from: request, context: context)
+        }
+    }
+
+    /// What `error` is answered as, logged when it is a 500 and recorded for the access log.
+    /// The gateway's HTML error pages use it too, so a page and an API call agree on status,
+    /// code and message.
+    public static func apiError(for error: any Error, request: Request, context: Context) -> APIError {
+        let apiError: APIError
+        switch error {
+        case let error as any APIErrorConvertible:
             apiError = error.apiError
             if apiError.status == .internalServerError {
                 context.logger.error("request failed", metadata: ["code": "\(apiError.code)", "error": "\(String(reflecting: error))"])
             }
-        } catch let error as HTTPError {
+        case let error as HTTPError:
             let message = error.body ?? Self.defaultMessage(error.status, request: request)
             apiError = APIError(error.status, code: APIError.code(for: error.status), message: message, headers: error.headers)
-        } catch let error as any HTTPResponseError {
+        case let error as any HTTPResponseError:
             apiError = APIError(error.status, code: APIError.code(for: error.status), message: Self.defaultMessage(error.status, request: request))
-        } catch {
+        default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             apiError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
         }
         context.state.error = apiError.description
-        return try apiError.response(from: request, context: context)
+        return apiError
     }
 
     static func defaultMessage(_ status: HTTPResponse.Status, request: Request) -> String {
