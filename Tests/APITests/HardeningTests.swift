@@ -136,6 +136,26 @@ struct HardeningTests {
         #expect(try APIConfig(settings: .testing(APIConfigTests.withKey.merging(["NEXTAUTH_URL": "https://orcastra.example.com"]) { $1 })).publicHTTPS)
     }
 
+    @Test("a known path asked with a method it does not take is 405 with Allow; unknown paths and a handler's own 404 stay 404")
+    func methodNotAllowed() async throws {
+        try await Self.run { client async throws in
+            for (method, path, allow) in [
+                (HTTPRequest.Method(rawValue: "TRACE")!, "/api/v1/clusters", "GET, POST"),
+                (.delete, "/api/v1/openapi.json", "GET"),
+                (.put, "/health", "GET"),
+                (.post, "/api/v1/clusters/5f0c1b52-0000-4000-8000-000000000000", "DELETE, GET, PATCH"),
+            ] {
+                let (status, headers, body) = try await Self.send(client, path, method: method)
+                #expect(status == .methodNotAllowed, "\(method) \(path)")
+                #expect(headers[.allow] == allow, "\(method) \(path)")
+                #expect(body.errorCode == "method_not_allowed", "\(method) \(path)")
+            }
+            #expect(try await Self.send(client, "/api/v1/no-such-thing", method: .delete).0 == .notFound)
+            // Signed out, the route's own answer (401) comes first, not a 405.
+            #expect(try await Self.send(client, "/api/v1/clusters").0 == .unauthorized)
+        }
+    }
+
     @Test("a plain-http identity provider or Vault on a public address is a start-up warning and a /health warning; status is unchanged")
     func transportWarnings() async throws {
         let sink = LogSink(.memory)

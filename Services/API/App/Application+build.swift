@@ -100,7 +100,8 @@ struct APIRoutes {
 /// The API's routes; every dependency is passed in. Health, the OpenAPI document and the
 /// gateway's sign-in failure reports are public; everything else is behind the authenticator.
 func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes: APIRoutes) -> Router<AppRequestContext> {
-    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink) { edge in
+    let allowed = AllowedMethods()
+    let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, allowed: allowed) { edge in
         // Outside the error shape, so error answers get these headers too; probes are
         // answered before CORS or any route sees them.
         edge.add(middleware: SecurityHeadersMiddleware(clientIP: config.service.clientIP, publicHTTPS: config.publicHTTPS))
@@ -139,5 +140,6 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: admin)
     SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: admin)
     CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
+    allowed.load(from: router)
     return router
 }

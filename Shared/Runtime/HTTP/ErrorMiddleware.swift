@@ -11,15 +11,34 @@ import Logging
 public struct ErrorMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
-    public init() {}
+    /// The routes' methods, for answering 405 instead of 404 (`AllowedMethods`).
+    let allowed: AllowedMethods?
+
+    public init(allowed: AllowedMethods? = nil) {
+        self.allowed = allowed
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = Self.apiError(for: error, request: request, context: context)
+            let apiError = self.methodNotAllowed(error, request: request, context: context)
+                ?? Self.apiError(for: error, request: request, context: context)
             return try apiError.response(from: request, context: context)
         }
+    }
+
+    /// The router's own 404 (no route for this method and path) when routes of other
+    /// methods match the path: 405 with `Allow` listing them.
+    func methodNotAllowed(_ error: any Error, request: Request, context: Context) -> APIError? {
+        guard let allowed = self.allowed, let error = error as? HTTPError, error.status == .notFound, error.body == nil else { return nil }
+        let methods = allowed.methods(for: request.uri.path)
+        guard !methods.isEmpty, !methods.contains(request.method) else { return nil }
+        let allow = methods.map(\.rawValue).joined(separator: ", ")
+        let refusal = APIError(.methodNotAllowed, code: "method_not_allowed",
+                               message: "\(request.method) is not allowed on \(request.uri.path); it answers \(allow).", headers: [.allow: allow])
+        context.state.error = refusal.description
+        return refusal
     }
 
     /// What `error` is answered as, logged when it is a 500 and recorded for the access log.
