@@ -28,7 +28,8 @@ public enum Command {
 
     /// Runs `work` (a clean-up a `defer` or `deinit` starts: dropping a test database,
     /// stopping a private server) on a thread of its own, without waiting for it; the process
-    /// waits for all of them before it exits.
+    /// waits for all of them before it exits (30 s at most: a clean-up never holds up the end
+    /// of a test run for long).
     ///
     /// Waiting in place would block one of the machine's two cooperative threads: two clean-ups
     /// at once in a parallel run stopped every other test's in-process servers for seconds,
@@ -43,7 +44,7 @@ public enum Command {
     }
 
     private static let cleanUps = DispatchGroup()
-    private static let waitAtExit: Void = { atexit { Command.cleanUps.wait() } }()
+    private static let waitAtExit: Void = { atexit { _ = Command.cleanUps.wait(timeout: .now() + 30) } }()
 
     /// `run` for synchronous callers on a thread of their own (`inBackground`).
     @discardableResult
