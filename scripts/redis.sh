@@ -12,9 +12,10 @@ start)
   port_in_use "$LOCAL_REDIS_PORT" && die "port $LOCAL_REDIS_PORT is taken by another process; stop it or change LOCAL_REDIS_PORT and REDIS_URL in .env"
   say "starting Redis on 127.0.0.1:$LOCAL_REDIS_PORT"
   mkdir -p "$DATA/redis"
-  # The password goes through stdin so that it never shows in the process list.
-  printf 'requirepass %s\n' "$password" | redis-server - --port "$LOCAL_REDIS_PORT" --bind 127.0.0.1 \
-    --dir "$DATA/redis" --daemonize yes --pidfile "$PIDFILE" --logfile "$DATA/redis/redis.log" --save "" >/dev/null
+  # The deployment's settings (persistent, never evicting: compose/dashboard/redis.conf) and
+  # the password go through stdin, so that the password never shows in the process list.
+  { cat "$ROOT/compose/dashboard/redis.conf"; printf 'requirepass %s\n' "$password"; } | redis-server - --port "$LOCAL_REDIS_PORT" --bind 127.0.0.1 \
+    --dir "$DATA/redis" --daemonize yes --pidfile "$PIDFILE" --logfile "$DATA/redis/redis.log" >/dev/null
   for _ in $(seq 1 50); do pid_alive "$PIDFILE" && port_in_use "$LOCAL_REDIS_PORT" && exit 0; sleep 0.1; done
   die "Redis did not start; see $DATA/redis/redis.log"
   ;;

@@ -51,13 +51,14 @@ enum TestSessions {
         SessionVault(redis: RedisClient(url: try TestEnvironment.redisURL()), key: GatewayKeys(secret: testGatewaySecret).sessionSealing)
     }
 
-    static func signIn(role: Role = .admin, accessToken: String = "access-\(UUID())", expiresIn: Double = 3600) async throws -> Planted {
+    static func signIn(role: Role = .admin, accessToken: String = "access-\(UUID())", expiresIn: Double = 3600,
+                       vault: SessionVault? = nil) async throws -> Planted {
         let identity = Identity(id: UUID(), subject: "subject-\(role)", name: "Test \(role.title)", email: "\(role)@example.test",
                                 role: role, groups: ["role_\(role)"], authMethod: .token)
         let session = GatewaySession(apiSessionID: UUID(), accessToken: accessToken, refreshToken: "refresh", idToken: "id-token",
                                      accessExpires: Date().timeIntervalSince1970 + expiresIn, identity: identity,
                                      createdAt: Date().timeIntervalSince1970)
-        let id = try await self.vault().create(session)
+        let id = try await (vault ?? self.vault()).create(session)
         return Planted(cookie: "\(SessionVault.cookieName)=\(id)", id: id, session: session)
     }
 }

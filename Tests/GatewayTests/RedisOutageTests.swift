@@ -11,7 +11,7 @@ import Testing
 
 /// The gateway while its Redis (sessions, sign-in state) is down, then back: a real Redis
 /// server of the test's own is stopped and started under a running gateway.
-@Suite("Gateway with Redis down")
+@Suite("Gateway with Redis down or restarted")
 struct RedisOutageTests {
     /// Redis refuses connections at once, so nothing should take anywhere near this long.
     static let deadline: Duration = .seconds(5)
@@ -58,6 +58,28 @@ struct RedisOutageTests {
                 try await client.execute(uri: "/", method: .get, headers: cookie) { response in
                     #expect(response.status == .found)
                 }
+            }
+        }
+    }
+    @Test("Redis restarted with the deployment's settings (redis.conf): a signed-in browser is still signed in, nobody has to sign in again")
+    func restartKeepsSessions() async throws {
+        let redis = try PrivateRedis(configured: true)
+        try await redis.start()
+        try await withUpstream { apiURL in
+            let vault = SessionVault(redis: RedisClient(url: redis.url), key: GatewayKeys(secret: testGatewaySecret).sessionSealing)
+            let planted = try await TestSessions.signIn(vault: vault)
+            let gateway = try await OrcastraGateway.buildApplication(config: try gatewayConfig(apiURL: apiURL, redis: redis.url), sink: LogSink(.memory))
+            try await gateway.test(.router) { client in
+                let cookie: HTTPFields = [.cookie: planted.cookie]
+                try await client.execute(uri: "/api/v1/download/0", method: .get, headers: cookie) { response in
+                    #expect(response.status == .ok, "signed in before the restart")
+                }
+                redis.stop()
+                try await redis.start()
+                try await client.execute(uri: "/api/v1/download/0", method: .get, headers: cookie) { response in
+                    #expect(response.status == .ok, "the session outlived the restart")
+                }
+                #expect(try await vault.load(planted.id)?.apiSessionID == planted.session.apiSessionID)
             }
         }
     }

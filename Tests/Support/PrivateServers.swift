@@ -6,8 +6,13 @@ public final class PrivateRedis: @unchecked Sendable {
     public let port: Int
     private var pid: pid_t?
     private let directory: URL
+    private let configured: Bool
 
-    public init() throws {
+    /// `configured`: with the deployment's own settings (`compose/dashboard/redis.conf`:
+    /// persistent, never evicting), as `make run` and the compose deployment run it;
+    /// otherwise a throw-away server that forgets everything when stopped.
+    public init(configured: Bool = false) throws {
+        self.configured = configured
         self.port = try Command.freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("orc-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
@@ -16,8 +21,11 @@ public final class PrivateRedis: @unchecked Sendable {
     public var url: RedisURL { RedisURL(host: "127.0.0.1", port: self.port) }
 
     public func start() async throws {
-        self.pid = try Command.spawn(try Command.which("redis-server"), [
-            "--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.directory.path,
+        let settings = self.configured
+            ? [TestEnvironment.root.appendingPathComponent("compose/dashboard/redis.conf").path]
+            : ["--save", "", "--appendonly", "no"]
+        self.pid = try Command.spawn(try Command.which("redis-server"), settings + [
+            "--port", String(self.port), "--bind", "127.0.0.1", "--dir", self.directory.path,
         ])
         try await Command.waitUntil(.seconds(10), "redis-server listening on \(self.port)") { Command.isListening(self.port) }
     }
