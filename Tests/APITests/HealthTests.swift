@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import PostgresNIO
 import HummingbirdTesting
 import OrcastraModels
 import OrcastraRuntime
@@ -106,6 +108,55 @@ struct HealthTests {
             try await Command.waitUntil(.seconds(15), "health back to 200 after PostgreSQL restart") {
                 try await self.health(client).0 == .ok
             }
+        }
+    }
+    @Test("PostgreSQL stopped: API calls answer 503 database_unavailable within the 5 s wait, never hang; started: the same process answers again")
+    func postgresOutageFailsFast() async throws {
+        let postgres = try await PrivatePostgres()
+        try await postgres.start()
+        // Development sign-in (no provider): every call is the development admin.
+        var config = Self.config(database: postgres.url, redis: try TestEnvironment.redisURL())
+        config.auth = AuthSettings(token: nil)
+        let app = try buildApplication(config: config, sink: LogSink(.memory))
+        try await app.test(.router) { client in
+            let clusters = { try await client.execute(uri: "/api/v1/clusters", method: .get) { ($0.status, $0.headers, Data(buffer: $0.body)) } }
+            #expect(try await clusters().0 == .ok)
+            try await postgres.stop()
+            let started = ContinuousClock.now
+            let (status, headers, body) = try await clusters()
+            let took = ContinuousClock.now - started
+            #expect(status == .serviceUnavailable)
+            #expect(body.errorCode == "database_unavailable")
+            #expect(headers[.retryAfter] == "5")
+            #expect(took < PostgresClient.leaseLimit + .seconds(3), "took \(took)")
+            try await postgres.start()
+            try await Command.waitUntil(.seconds(20), "the cluster list answering again after PostgreSQL restarted") {
+                try await clusters().0 == .ok
+            }
+        }
+    }
+
+    @Test("a transaction that cannot get a connection fails with DatabaseUnavailable after the wait and writes nothing")
+    func transactionWaitIsBounded() async throws {
+        let postgres = try await PrivatePostgres()
+        try await postgres.start()
+        let client = PostgresClient(configuration: postgres.url.clientConfiguration())
+        try await client.whileRunning {
+            try await client.boundedQuery("CREATE TABLE marks (n int)", logger: Logger(label: "test"))
+            try await postgres.stop()
+            let started = ContinuousClock.now
+            await #expect(throws: DatabaseUnavailable.self) {
+                try await client.transaction(logger: Logger(label: "test")) { connection in
+                    try await connection.query("INSERT INTO marks VALUES (1)", logger: Logger(label: "test"))
+                }
+            }
+            #expect(ContinuousClock.now - started < PostgresClient.leaseLimit + .seconds(3))
+            try await postgres.start()
+            try await Command.waitUntil(.seconds(20), "a connection again after PostgreSQL restarted") {
+                (try? await client.boundedQuery("SELECT 1", logger: Logger(label: "test"))) != nil
+            }
+            let rows = try await client.boundedQuery("SELECT count(*) FROM marks", logger: Logger(label: "test")).decode(Int.self).all()
+            #expect(rows == [0], "nothing was written")
         }
     }
 }

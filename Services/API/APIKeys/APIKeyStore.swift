@@ -37,7 +37,7 @@ struct APIKeyStore: Sendable {
     /// owner is disabled. `last_used_at` is written only for keys that are accepted.
     func authenticate(_ presented: String) async throws -> Grant {
         let hash = APIKeySecret.hash(presented)
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             SELECT k.id, k.owner_id, k.scope, k.role, k.revoked_at IS NOT NULL, k.expires_at <= now(), u.disabled_at IS NOT NULL
             FROM api_keys k JOIN users u ON u.id = k.owner_id
@@ -47,7 +47,7 @@ struct APIKeyStore: Sendable {
             if revoked { throw Refusal.revoked }
             if expired { throw Refusal.expired }
             if disabled { throw Refusal.ownerDisabled }
-            try await self.client.query("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: self.logger)
+            try await self.client.boundedQuery("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)", logger: self.logger)
             // Unknown text cannot get past the table's CHECK constraints; read-only and tenant
             // are the safe readings should it ever.
             return Grant(keyID: id, ownerID: owner, scope: APIKeyScope(rawValue: scope) ?? .readOnly, role: Role(rawValue: role) ?? .tenant)
@@ -83,7 +83,7 @@ struct APIKeyStore: Sendable {
 
     /// Keys of `owner`, or of everyone when `owner` is nil; never the secrets.
     func list(owner: UUID?) async throws -> [APIKeyInfo] {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             SELECT k.id, k.name, k.prefix, k.owner_id, u.name, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.scope, k.role
             FROM api_keys k JOIN users u ON u.id = k.owner_id
@@ -107,7 +107,7 @@ struct APIKeyStore: Sendable {
         let event = AuditEvent(
             action: "api_key.revoke", category: "api_key", severity: .info, actor: .init(actor),
             target: .init(type: "api_key", id: id.uuidString), result: .success, requestID: requestID)
-        let found = try await self.client.query(
+        let found = try await self.client.boundedQuery(
             "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = \(id) AND (\(owner)::uuid IS NULL OR owner_id = \(owner))",
             logger: self.logger).decode(Bool.self).all()
         guard let alreadyRevoked = found.first else { return false }

@@ -80,7 +80,7 @@ final class AuditAnchoring: Service, Sendable {
 
     /// The head as it is now; nil while the chain is empty.
     func head() async throws -> AuditAnchor? {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             "SELECT seq, hash, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM audit_chain_head", logger: self.logger)
         for try await (seq, hash, at) in rows.decode((Int64, Data, String).self) where seq > 0 {
             return AuditAnchor(seq: seq, hash: hash, anchoredAt: at)

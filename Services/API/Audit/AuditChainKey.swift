@@ -67,7 +67,7 @@ final class AuditChainKeys: Sendable {
         if let key = self.cached.withLock({ $0 }) { return key }
         if let found = try await self.load() { return found }
         var headSeq: Int64 = 0
-        for try await seq in try await client.query("SELECT seq FROM audit_chain_head", logger: logger).decode(Int64.self) { headSeq = seq }
+        for try await seq in try await client.boundedQuery("SELECT seq FROM audit_chain_head", logger: logger).decode(Int64.self) { headSeq = seq }
         let made = AuditChainKey(key: SymmetricKey(size: .bits256), keyedFromSeq: headSeq + 1)
         do {
             try await self.store.write(AuditChainKey.path, data: made.stored, cas: 0)

@@ -16,7 +16,7 @@ struct AuditLogRepository: Sendable {
 
     func list(_ filter: AuditLogFilter, logger: Logger) async throws -> AuditRecordPage {
         let result = filter.result?.rawValue
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             SELECT seq, body FROM audit_events
             WHERE (CAST(\(filter.before) AS bigint) IS NULL OR seq < \(filter.before))

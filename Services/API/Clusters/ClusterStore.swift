@@ -40,7 +40,7 @@ struct ClusterStore: Sendable {
     }
 
     func nameTaken(_ name: String, except id: UUID? = nil) async throws -> Bool {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             "SELECT 1 FROM clusters WHERE lower(name) = lower(\(name)) AND (\(id)::uuid IS NULL OR id <> \(id))", logger: self.logger)
         for try await _ in rows { return true }
         return false
@@ -51,7 +51,7 @@ struct ClusterStore: Sendable {
     func count(ownedBy owner: UUID, on connection: PostgresConnection?) async throws -> Int {
         let query: PostgresQuery = "SELECT count(*)::int FROM clusters WHERE owner_id = \(owner)"
         guard let connection else {
-            return try await self.client.query(query, logger: self.logger).decode(Int.self).all().first ?? 0
+            return try await self.client.boundedQuery(query, logger: self.logger).decode(Int.self).all().first ?? 0
         }
         try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("clusters-of:" + owner.uuidString), 0))", logger: self.logger)
         return try await connection.query(query, logger: self.logger).decode(Int.self).all().first ?? 0
@@ -77,7 +77,7 @@ struct ClusterStore: Sendable {
 
     /// The certificate serial our CA issued for the cluster (nil when the operator brought one).
     func clientSerial(_ id: UUID) async throws -> String? {
-        let rows = try await self.client.query("SELECT client_serial FROM clusters WHERE id = \(id)", logger: self.logger)
+        let rows = try await self.client.boundedQuery("SELECT client_serial FROM clusters WHERE id = \(id)", logger: self.logger)
         for try await serial in rows.decode(String?.self) { return serial }
         return nil
     }
@@ -88,7 +88,7 @@ struct ClusterStore: Sendable {
                    c.created_at, c.updated_at
             FROM clusters c LEFT JOIN users u ON u.id = c.owner_id
             """, filter)
-        let rows = try await self.client.query(query, logger: self.logger)
+        let rows = try await self.client.boundedQuery(query, logger: self.logger)
         var clusters: [Cluster] = []
         for try await (id, name, description, endpoint, server, clientFP, owner, ownerName, created, updated)
             in rows.decode((UUID, String, String, String, String, String, UUID?, String?, Date, Date).self) {

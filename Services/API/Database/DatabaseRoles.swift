@@ -55,7 +55,7 @@ struct DatabaseRoles: Sendable {
     /// Says at start when the API's own role could rewrite the trail: it owns the audit table
     /// (one role for everything) or is a superuser.
     static func warnings(client: PostgresClient, logger: Logger) async throws -> [String] {
-        let rows = try await client.query(
+        let rows = try await client.boundedQuery(
             """
             SELECT r.rolsuper, pg_get_userbyid(c.relowner) = current_user
             FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = 'audit_events'::regclass

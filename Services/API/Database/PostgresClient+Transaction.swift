@@ -2,16 +2,19 @@ import Logging
 import PostgresNIO
 
 extension PostgresClient {
-    /// `withTransaction`, but failing with the error that caused the rollback (a domain error
+    /// `withTransaction` on a connection leased within `leaseLimit` (or 503
+    /// `DatabaseUnavailable`), failing with the error that caused the rollback (a domain error
     /// thrown by `body`, or the failing query's `PSQLError`) instead of postgres-nio's wrapper:
     /// callers care about what went wrong, not that it happened inside a transaction.
     func transaction<Result: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
-        do {
-            return try await self.withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        try await self.withBoundedConnection { connection in
+            do {
+                return try await connection.withTransaction(logger: logger, body)
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            }
         }
     }
 }

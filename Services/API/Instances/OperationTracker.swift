@@ -48,7 +48,7 @@ final class OperationTracker: Service, Sendable {
     /// Ends, as failures, the operations a previous run of the API left running.
     func closeAbandoned() async throws {
         let message = "the API stopped while following this operation; check the instance's state on the cluster"
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             "SELECT o.id, o.action, o.project, o.instance, o.snapshot, o.created_by, c.name FROM operations o JOIN clusters c ON c.id = o.cluster_id WHERE o.status = 'running'",
             logger: self.logger)
         for try await (id, action, project, instance, snapshot, createdBy, clusterName) in rows.decode((UUID, String, String, String, String?, UUID?, String).self) {
@@ -101,7 +101,7 @@ final class OperationTracker: Service, Sendable {
                                            client: self.client, logger: self.logger)
             throw error
         }
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             INSERT INTO operations (cluster_id, action, project, instance, snapshot, lxd_operation, created_by)
             VALUES (\(plan.cluster.id), \(plan.action), \(plan.project), \(plan.instance), \(plan.snapshot), \(first), \(caller.id))
@@ -123,7 +123,7 @@ final class OperationTracker: Service, Sendable {
                 let current = index == 0 ? first : try await step(driver)
                 guard let current else { continue }
                 if index > 0 {
-                    try await self.client.query("UPDATE operations SET lxd_operation = \(current), updated_at = now() WHERE id = \(id)", logger: self.logger)
+                    try await self.client.boundedQuery("UPDATE operations SET lxd_operation = \(current), updated_at = now() WHERE id = \(id)", logger: self.logger)
                 }
                 let ended = try await driver.wait(current, until: deadline)
                 if !ended.succeeded {
@@ -186,7 +186,7 @@ final class OperationTracker: Service, Sendable {
             FROM operations
             """, filter)
         var found: [(info: OperationInfo, createdBy: UUID?, lxdOperation: String?)] = []
-        let rows = try await self.client.query(query, logger: self.logger)
+        let rows = try await self.client.boundedQuery(query, logger: self.logger)
         for try await (id, cluster, action, project, instance, snapshot, status, progress, stage, error, created, updated, by, lxd)
             in rows.decode((UUID, UUID, String, String, String, String?, String, Int?, String?, String?, Date, Date, UUID?, String?).self) {
             let info = OperationInfo(id: id, clusterID: cluster, action: action, project: project, instance: instance, snapshot: snapshot,

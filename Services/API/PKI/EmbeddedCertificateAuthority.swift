@@ -50,7 +50,7 @@ struct EmbeddedCertificateAuthority: CertificateAuthority {
         let (certificate, key) = try CertificateBuilder.leaf(request, issuer: self.issuer)
         let serial = CertificateBuilder.serial(certificate)
         let pem = try certificate.serializeAsPEM().pemString
-        try await self.client.query(
+        try await self.client.boundedQuery(
             """
             INSERT INTO issued_certificates (serial, common_name, sans, usage, not_before, not_after, certificate_pem)
             VALUES (\(serial), \(request.commonName), \(request.sans), \(request.usage.rawValue),
@@ -83,7 +83,7 @@ struct EmbeddedCertificateAuthority: CertificateAuthority {
 
     private func records(_ query: PostgresQuery) async throws -> [CertificateRecord] {
         var records: [CertificateRecord] = []
-        for try await (serial, cn, sans, notAfter, revokedAt) in try await self.client.query(query, logger: self.logger)
+        for try await (serial, cn, sans, notAfter, revokedAt) in try await self.client.boundedQuery(query, logger: self.logger)
             .decode((String, String, [String], Date, Date?).self) {
             records.append(CertificateRecord(serial: serial, commonName: cn, sans: sans, notAfter: notAfter, revokedAt: revokedAt))
         }

@@ -14,7 +14,7 @@ struct EmbeddedSecretStore: SecretStore {
 
     func read(_ path: SecretPath) async throws -> StoredSecret? {
         let key = path.description
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             SELECT v.version, v.ciphertext, v.created_at FROM secrets s
             JOIN secret_versions v ON v.path = s.path AND v.version = s.current_version
@@ -53,7 +53,7 @@ struct EmbeddedSecretStore: SecretStore {
     func list(_ folder: SecretPath) async throws -> [String] {
         let prefix = folder.description + "/"
         var children: Set<String> = []
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             "SELECT path FROM secrets WHERE starts_with(path, \(prefix)) AND current_version > 0", logger: self.logger)
         for try await path in rows.decode(String.self) {
             let rest = path.dropFirst(prefix.count)
@@ -67,7 +67,7 @@ struct EmbeddedSecretStore: SecretStore {
     }
 
     func delete(_ path: SecretPath) async throws {
-        try await self.client.query("DELETE FROM secrets WHERE path = \(path.description)", logger: self.logger)
+        try await self.client.boundedQuery("DELETE FROM secrets WHERE path = \(path.description)", logger: self.logger)
     }
 
     private func open(_ ciphertext: Data, path: String, version: Int) throws -> [String: String] {

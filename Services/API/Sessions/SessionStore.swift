@@ -53,7 +53,7 @@ struct SessionStore: Sendable {
     }
 
     private func lookUp(_ id: UUID, userID: UUID) async throws -> Bool {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             WITH s AS (SELECT id FROM sessions WHERE id = \(id) AND user_id = \(userID) AND ended_at IS NULL),
                  touched AS (UPDATE sessions SET last_seen_at = now()
@@ -66,7 +66,7 @@ struct SessionStore: Sendable {
 
     /// Sessions of `userID`, or everyone's when nil; open ones only, newest first.
     func list(userID: UUID?, current: UUID?) async throws -> [SessionInfo] {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             """
             SELECT s.id, s.user_id, u.name, u.email, s.created_at, s.last_seen_at, s.ip, s.user_agent
             FROM sessions s JOIN users u ON u.id = s.user_id

@@ -75,7 +75,7 @@ final class UserDirectory: Sendable {
 
     /// The user with this id, as last written.
     func user(id: UUID) async throws -> User? {
-        let rows = try await self.client.query(
+        let rows = try await self.client.boundedQuery(
             "SELECT id, subject, name, email, role, groups FROM users WHERE id = \(id)", logger: self.logger)
         for try await (id, subject, name, email, role, groups) in rows.decode((UUID, String, String?, String?, String, [String]).self) {
             return User(id: id, subject: subject, name: name, email: email, role: Role(rawValue: role) ?? .tenant, groups: groups)
