@@ -77,29 +77,23 @@ struct RedisPoolStressTests {
     func killedConnections() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let answered = Counter()
-        let failed = Counter()
+        let outcomes = CallOutcomes()
         try await Self.withClient(server.url, maxConnections: 4) { redis, _ in
             let killer = RedisClient(url: server.url, timeout: .seconds(3), maxConnections: 1)
             let ended = try await Self.finishes(within: .seconds(30)) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for i in 0..<400 {
                         group.addTask {
-                            do {
-                                _ = try await redis.command("INCR", "k")
-                                answered.add()
-                            } catch is RedisError {
-                                failed.add()
-                            }
-                            if i % 100 == 50 { _ = try? await killer.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") }
+                            try await outcomes.record { _ = try await redis.command("INCR", "k") }
+                            if i % 100 == 50 { await CallOutcomes.killConnections(using: killer) }
                         }
                     }
                     try await group.waitForAll()
                 }
             }
             #expect(ended, "calls hung after their connections were killed")
-            #expect(answered.value + failed.value == 400)
-            #expect(answered.value > 0)
+            #expect(outcomes.total == 400)
+            #expect(outcomes.answered.value > 0)
             #expect(try await redis.command("PING") == .status("PONG"), "the pool did not recover")
         }
         server.stop()
@@ -135,6 +129,29 @@ struct RedisPoolStressTests {
             #expect(closed.value == 21)
             await #expect(throws: RedisError.self) { try await redis.command("PING") }
         }
+    }
+}
+
+/// Calls made while their connections are being killed: each is answered, or fails with a
+/// `RedisError`; any other error is the test's to throw.
+final class CallOutcomes: Sendable {
+    let answered = Counter()
+    let failed = Counter()
+
+    func record(_ call: () async throws -> Void) async throws {
+        do {
+            try await call()
+            self.answered.add()
+        } catch is RedisError {
+            self.failed.add()
+        }
+    }
+
+    var total: Int { self.answered.value + self.failed.value }
+
+    /// Kills every client connection of `killer`'s server but its own (`CLIENT KILL`).
+    static func killConnections(using killer: RedisClient) async {
+        _ = try? await killer.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
     }
 }
 
