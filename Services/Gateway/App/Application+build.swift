@@ -16,8 +16,10 @@ func buildApplication(reader: ConfigReader, sink: LogSink = .standardOutput) asy
 
 /// Builds the gateway from an already validated configuration; tests call this directly.
 func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some ApplicationProtocol {
-    let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(300), connectionsPerHost: config.apiConnections)
-    var services: [any Service] = [http]
+    let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(300))
+    guard let endpoint = UpstreamPool.Endpoint(url: config.apiURL) else { throw ConfigError("INTERNAL_BACKEND_URL", "must be an http:// or https:// URL") }
+    let upstream = try UpstreamPool(endpoint: endpoint, keepIdle: config.apiConnections)
+    var services: [any Service] = [http, upstream]
     var checks = [HealthCheck.api(http.client, url: config.apiURL)]
     let redis = RedisClient(url: config.redis)
     services.append(redis)
@@ -27,7 +29,7 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
     let assets = try GatewayAssets.bundled()
     let templates = try await MustacheLibrary(directory: assets.templates.path)
     let router = buildRouter(
-        config: config, sink: sink, http: http.client, redis: redis, templates: templates, publicFolder: assets.public.path,
+        config: config, sink: sink, http: http.client, upstream: upstream, redis: redis, templates: templates, publicFolder: assets.public.path,
         health: HealthMonitor(version: config.service.version, checks: checks, warnings: warnings)
     )
     return Application(
@@ -40,7 +42,7 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
 
 /// The gateway's routes; every dependency is passed in.
 func buildRouter(
-    config: GatewayConfig, sink: LogSink, http: HTTPClient, redis: RedisClient, templates: MustacheLibrary, publicFolder: String,
+    config: GatewayConfig, sink: LogSink, http: HTTPClient, upstream: UpstreamPool, redis: RedisClient, templates: MustacheLibrary, publicFolder: String,
     health: HealthMonitor
 ) -> Router<AppRequestContext> {
     let logger = Logger(label: "orcastra-gateway")
@@ -60,7 +62,7 @@ func buildRouter(
     PagesController(pages: pages, guardian: guardian).addRoutes(to: router)
     AuthController(party: party, vault: vault, guardian: guardian, api: api, pages: pages, publicURL: config.publicURL,
                    publicOrigin: GatewayConfig.origin(of: config.publicURL), clientIP: config.service.clientIP, logger: logger).addRoutes(to: router)
-    APIProxy(client: http, apiURL: config.apiURL, clientIP: config.service.clientIP, guardian: guardian,
+    APIProxy(upstream: upstream, clientIP: config.service.clientIP, guardian: guardian,
              publicOrigin: GatewayConfig.origin(of: config.publicURL)).addRoutes(to: router)
     return router
 }

@@ -12,7 +12,7 @@ struct GatewayConfig: Sendable {
     var redis: RedisURL
     /// `SECURITY_PROBE_BLOCK_ENABLED`; nil when off.
     var probeBlock: ProbeBlockSettings?
-    /// `API_CONNECTIONS`: kept-alive connections to the API, one per request in flight.
+    /// `API_CONNECTIONS`: connections to the API kept alive between proxied requests.
     var apiConnections = 64
     /// `REDIS_ENCRYPTION_*`, validated at start (sessions are sealed under `NEXTAUTH_SECRET` regardless).
     var redisSealer: RedisSealer?

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -17,8 +16,7 @@ import OrcastraRuntime
 /// exception is `/api/v1/health`, public like the API's own, so uptime monitors can watch the
 /// API through the gateway; it is forwarded without credentials.
 struct APIProxy {
-    let client: HTTPClient
-    let apiURL: String
+    let upstream: UpstreamPool
     let clientIP: ClientIPPolicy
     let guardian: SessionGuard
     /// `NEXTAUTH_URL`'s origin: state-changing calls a browser sends from anywhere else are
@@ -61,91 +59,100 @@ struct APIProxy {
 
     /// Sends `request` on to the API, with the session's credentials when there is one.
     func send(_ request: Request, context: AppRequestContext, session current: SessionGuard.Current?) async throws -> Response {
-        var target = self.apiURL + request.uri.path
-        if let query = request.uri.query, !query.isEmpty { target += "?" + query }
-        var outbound = HTTPClientRequest(url: target)
-        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
-        outbound.headers = ProxyHeaders.outbound(from: request.headers)
-        outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
+        var uri = self.upstream.endpoint.basePath + request.uri.path
+        if let query = request.uri.query, !query.isEmpty { uri += "?" + query }
+        var headers = ProxyHeaders.outbound(from: request.headers)
+        headers.add(name: "Host", value: self.upstream.endpoint.authority)
+        headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
         if let current {
-            outbound.headers.replaceOrAdd(name: "Authorization", value: "Bearer " + current.session.accessToken)
-            outbound.headers.replaceOrAdd(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
+            headers.add(name: "Authorization", value: "Bearer " + current.session.accessToken)
+            headers.add(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
         }
         let client = self.clientIP.resolve(request, context: context)
-        if let ip = client.ip { outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: ip) }
-        if let host = request.head.authority { outbound.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
-        let length = request.headers[.contentLength].flatMap { Int($0) }
-        var streamed = false
-        if request.method != .get && request.method != .head {
-            if let length, length <= Self.wholeBodyLimit {
-                outbound.body = .bytes(try await request.body.collect(upTo: length))
-            } else {
-                outbound.body = .stream(request.body, length: length.map { .known(Int64($0)) } ?? .unknown)
-                streamed = true
-            }
+        if let ip = client.ip { headers.add(name: "X-Forwarded-For", value: ip) }
+        if let host = request.head.authority { headers.add(name: "X-Forwarded-Host", value: host) }
+        let body: UpstreamPool.Body
+        if request.method == .get || request.method == .head {
+            body = .none
+        } else if let length = request.headers[.contentLength].flatMap({ Int($0) }), length <= Self.wholeBodyLimit {
+            headers.add(name: "Content-Length", value: String(length))
+            body = .whole(try await request.body.collect(upTo: length))
+        } else {
+            if let length = request.headers[.contentLength] { headers.add(name: "Content-Length", value: length) }
+            else { headers.add(name: "Transfer-Encoding", value: "chunked") }
+            body = .stream(request.body)
         }
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: uri, headers: headers)
 
-        let upstream: HTTPClientResponse
+        let upstream: UpstreamResponse
         do {
-            upstream = try await self.client.execute(outbound, timeout: .seconds(300))
+            upstream = try await self.upstream.send(head, body: body, idleTimeout: Self.idleTimeout)
         } catch {
             context.logger.warning("API unreachable", metadata: ["error": "\(error)"])
             throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
         }
-        if upstream.status == .unauthorized, let current {
+        if upstream.head.status == .unauthorized, let current {
             return try await self.unauthorized(upstream, current: current)
         }
-        let upstreamLength = upstream.headers.first(name: "content-length").flatMap { Int($0) }
-        let status = HTTPResponse.Status(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase)
-        if !streamed, request.method != .head, let length = upstreamLength, length <= Self.wholeBodyLimit {
-            let body: ByteBuffer
-            do {
-                body = try await Self.whole(upstream.body, length: length)
-            } catch {
-                context.logger.warning("API answer cut short", metadata: ["error": "\(error)"])
-                throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
-            }
-            return Response(status: status, headers: ProxyHeaders.inbound(from: upstream.headers), body: .init(byteBuffer: body))
+        let status = HTTPResponse.Status(code: Int(upstream.head.status.code), reasonPhrase: upstream.head.status.reasonPhrase)
+        let headersOut = ProxyHeaders.inbound(from: upstream.head.headers)
+        switch upstream.body {
+        case .whole(let buffer):
+            await upstream.endUpload()
+            return Response(status: status, headers: headersOut, body: request.method == .head ? .init() : .init(byteBuffer: buffer))
+        case .stream(let chunks):
+            let length = upstream.head.headers.first(name: "content-length").flatMap { Int($0) }
+            return Response(
+                status: status,
+                headers: headersOut,
+                body: ResponseBody(contentLength: request.method == .head ? nil : length) { writer in
+                    do {
+                        for try await chunk in chunks { try await writer.write(chunk) }
+                    } catch {
+                        await upstream.endUpload()
+                        throw error
+                    }
+                    await upstream.endUpload()
+                    try await writer.finish(nil)
+                }
+            )
         }
-        let body = upstream.body
-        return Response(
-            status: status,
-            headers: ProxyHeaders.inbound(from: upstream.headers),
-            body: ResponseBody(contentLength: request.method == .head ? nil : upstreamLength) { writer in
-                for try await chunk in body { try await writer.write(chunk) }
-                try await writer.finish(nil)
-            }
-        )
     }
 
-    /// Bodies up to this size with a declared length are read whole and sent on in one write,
-    /// both ways; larger or unsized ones stream through as they come. Almost everything is
-    /// small JSON, and streaming costs separate writes for head, body and end. It matters for
-    /// correctness too: the API may answer before it has read a body (a 413 for one over its
-    /// limit) and the HTTP client then reports a streamed upload cut short, which could cut the
-    /// answer too; a body sent whole has left before any answer can come, and an answer to a
-    /// streamed upload is streamed back so that what arrived is passed on.
+    /// How long the API may stay silent in the middle of an answer (a long export is fine as
+    /// long as it keeps sending).
+    static let idleTimeout = TimeAmount.seconds(300)
+
+    /// Request bodies up to this size with a declared length are read whole and sent on with
+    /// the head in one write; larger or unsized ones stream through as they come (answers are
+    /// treated alike, `UpstreamHandler.wholeLimit`). Almost everything is small JSON. It
+    /// matters for correctness too: the API may answer before it has read a body (a 413 for
+    /// one over its limit); a body sent whole has left before any answer can come, and an
+    /// upload still streaming is stopped there (the connection is then closed, not reused).
     static let wholeBodyLimit = 64 * 1024
-
-    static func whole(_ body: HTTPClientResponse.Body, length: Int) async throws -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(length)
-        for try await var chunk in body { buffer.writeBuffer(&chunk) }
-        return buffer
-    }
 
     /// The API refused the session's credentials: if it says the session has ended, the
     /// gateway forgets it too, so the next page asks the browser to sign in.
-    func unauthorized(_ upstream: HTTPClientResponse, current: SessionGuard.Current) async throws -> Response {
+    func unauthorized(_ upstream: UpstreamResponse, current: SessionGuard.Current) async throws -> Response {
         let body: ByteBuffer
-        do {
-            body = try await upstream.body.collect(upTo: 64 * 1024)
-        } catch {
-            throw APIError(.unauthorized, code: "unauthorized", message: "The API refused this session's credentials.")
+        switch upstream.body {
+        case .whole(let whole): body = whole
+        case .stream(let chunks):
+            do {
+                body = try await chunks.reduce(into: ByteBuffer()) { all, chunk in
+                    var chunk = chunk
+                    guard all.readableBytes + chunk.readableBytes <= 64 * 1024 else { throw UpstreamError.abandoned }
+                    all.writeBuffer(&chunk)
+                }
+            } catch {
+                await upstream.endUpload()
+                throw APIError(.unauthorized, code: "unauthorized", message: "The API refused this session's credentials.")
+            }
         }
+        await upstream.endUpload()
         if let error = try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(buffer: body)), error.error.code == "session_ended" {
             try await self.guardian.vault.delete(current.id)
         }
-        return Response(status: .unauthorized, headers: ProxyHeaders.inbound(from: upstream.headers), body: .init(byteBuffer: body))
+        return Response(status: .unauthorized, headers: ProxyHeaders.inbound(from: upstream.head.headers), body: .init(byteBuffer: body))
     }
 }

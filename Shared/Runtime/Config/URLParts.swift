@@ -3,16 +3,16 @@
 ///
 /// Foundation's URL accepts too much (and differs between platforms) to give precise error
 /// messages; this one knows exactly the forms our configuration's URLs may take.
-struct URLParts: Equatable {
-    var scheme: String
-    var user: String?
-    var password: String?
-    var host: String
-    var port: Int?
-    var path: String
-    var query: [String: String]
+public struct URLParts: Equatable, Sendable {
+    public var scheme: String
+    public var user: String?
+    public var password: String?
+    public var host: String
+    public var port: Int?
+    public var path: String
+    public var query: [String: String]
 
-    init?(_ string: String) {
+    public init?(_ string: String) {
         guard let schemeEnd = string.range(of: "://") else { return nil }
         self.scheme = String(string[..<schemeEnd.lowerBound]).lowercased()
         var rest = Substring(string[schemeEnd.upperBound...])

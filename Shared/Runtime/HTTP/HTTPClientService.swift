@@ -7,17 +7,11 @@ import ServiceLifecycle
 ///
 /// Redirects are never followed: a proxy must hand a 3xx to the browser unchanged, and a
 /// client talking to an identity provider or a cluster must not be led elsewhere.
-///
-/// `connectionsPerHost` bounds the kept-alive connections to one host. AsyncHTTPClient's own
-/// default (8) is right for a client that calls many hosts now and then, not for the gateway,
-/// whose every proxied request goes to the one API: past eight in flight, requests queued for
-/// a connection instead of being sent.
 public final class HTTPClientService: Service, Sendable {
     public let client: HTTPClient
 
-    public init(connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(60), connectionsPerHost: Int = 8) {
+    public init(connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(60)) {
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.decompression = .disabled

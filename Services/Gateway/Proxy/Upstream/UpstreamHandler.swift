@@ -1,0 +1,200 @@
+import NIOCore
+import NIOHTTP1
+
+/// The end of a connection to the API's pipeline: runs one exchange at a time and hands the
+/// answer over, whole when it is small and declared so, otherwise as a stream with
+/// backpressure (the socket is read only as fast as the browser takes the body).
+///
+/// Everything here runs on the connection's event loop; `UpstreamConnection` is the face the
+/// proxy's tasks see. Why not AsyncHTTPClient: the gateway's every proxied request goes to the
+/// one API over a kept-alive connection, and under load AsyncHTTPClient's general machinery
+/// (URL parsing, per-request state machines, a task and a body stream per answer) cost about a
+/// third of the gateway's CPU. This is the part of it the proxy needs, and no more.
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// Answers that declare a length up to this are collected here and handed over in one piece
+    /// (nearly every answer: small JSON); larger or undeclared ones stream.
+    static let wholeLimit = 64 * 1024
+
+    private enum State {
+        /// No exchange; the connection may be leased.
+        case idle
+        case awaitingHead(EventLoopPromise<UpstreamResponse>)
+        case collecting(EventLoopPromise<UpstreamResponse>, HTTPResponseHead, ByteBuffer)
+        case streaming(UpstreamBody.Source)
+        /// The connection failed or closed; it is never used again.
+        case closed
+    }
+
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    /// Called (on the event loop) when an exchange ended cleanly on a connection that may carry
+    /// the next one: the pool takes it back before the answer reaches its reader, so whoever
+    /// reads the answer has nothing to give back.
+    private let reusable: (UpstreamConnection) -> Void
+    /// Counts exchanges, so a stream's late "consumer gone" cannot touch a later exchange.
+    private var exchange = 0
+    private var keepAlive = true
+    /// The request's `.end` has been written (false while an upload is still streaming).
+    private var requestSent = true
+    /// The body's consumer asked for a pause; socket reads wait until it wants more.
+    private var paused = false
+    private var readPending = false
+    private var idleTimeout = TimeAmount.seconds(300)
+    private var lastRead = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+
+    init(reusable: @escaping (UpstreamConnection) -> Void) {
+        self.reusable = reusable
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Starts an exchange: writes the head, the body when it is whole, and `.end` when
+    /// `complete` (otherwise the caller streams the rest through the channel).
+    func begin(_ head: HTTPRequestHead, body: ByteBuffer?, complete: Bool, idleTimeout: TimeAmount, promise: EventLoopPromise<UpstreamResponse>) {
+        guard case .idle = self.state, let context = self.context, context.channel.isActive else {
+            promise.fail(UpstreamError.closed)
+            return
+        }
+        self.exchange += 1
+        self.state = .awaitingHead(promise)
+        self.keepAlive = head.isKeepAlive
+        self.requestSent = complete
+        self.paused = false
+        self.idleTimeout = idleTimeout
+        self.lastRead = .now()
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        if let body { context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if complete { context.write(self.wrapOutboundOut(.end(nil)), promise: nil) }
+        context.flush()
+        self.armTimer(context)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = self.unwrapOutboundIn(data) { self.requestSent = true }
+        context.write(data, promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.lastRead = .now()
+        switch (self.unwrapInboundIn(data), self.state) {
+        case (.head(let head), .awaitingHead(let promise)):
+            // 1xx heads are interim; the real answer follows.
+            if head.status.code < 200 { return }
+            self.keepAlive = self.keepAlive && head.isKeepAlive
+            if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length <= Self.wholeLimit {
+                self.state = .collecting(promise, head, context.channel.allocator.buffer(capacity: length))
+            } else {
+                let body = UpstreamBody.make(demand: UpstreamDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: self.exchange))
+                self.state = .streaming(body.source)
+                promise.succeed(UpstreamResponse(head: head, body: .stream(body.sequence)))
+            }
+        case (.body(var chunk), .collecting(let promise, let head, var buffer)):
+            self.state = .idle  // lets `buffer` be appended to in place
+            buffer.writeBuffer(&chunk)
+            self.state = .collecting(promise, head, buffer)
+        case (.body(let chunk), .streaming(let source)):
+            switch source.yield(chunk) {
+            case .produceMore: break
+            case .stopProducing: self.paused = true
+            case .dropped: self.abandon(context)
+            }
+        case (.end, .collecting(let promise, let head, let buffer)):
+            self.ended(context)
+            promise.succeed(UpstreamResponse(head: head, body: .whole(buffer)))
+        case (.end, .streaming(let source)):
+            self.ended(context)
+            source.finish()
+        default:
+            // Bytes no exchange asked for: this connection's framing cannot be trusted.
+            self.fail(UpstreamError.unexpectedAnswer)
+            context.close(promise: nil)
+        }
+    }
+
+    /// The answer is complete: the connection goes back to the pool if both sides allow it.
+    private func ended(_ context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.timer = nil
+        self.state = .idle
+        if self.keepAlive && self.requestSent {
+            self.reusable(UpstreamConnection(channel: context.channel, handler: NIOLoopBound(self, eventLoop: context.eventLoop)))
+        } else {
+            // An answer that came before the whole upload was sent (a 413, say) leaves the
+            // request half-framed; `Connection: close` means what it says.
+            self.state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.paused { self.readPending = true } else { context.read() }
+    }
+
+    /// The body's consumer wants more.
+    func resume() {
+        self.paused = false
+        if self.readPending, let context = self.context {
+            self.readPending = false
+            context.read()
+        }
+    }
+
+    /// The body's consumer stopped listening (the browser went away) before the answer ended.
+    func consumerGone(exchange: Int) {
+        guard exchange == self.exchange, case .streaming = self.state, let context = self.context else { return }
+        self.abandon(context)
+    }
+
+    private func abandon(_ context: ChannelHandlerContext) {
+        self.fail(UpstreamError.abandoned)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.fail(UpstreamError.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(error)
+        context.close(promise: nil)
+    }
+
+    private func fail(_ error: any Error) {
+        self.timer?.cancel()
+        self.timer = nil
+        let state = self.state
+        self.state = .closed
+        switch state {
+        case .awaitingHead(let promise), .collecting(let promise, _, _): promise.fail(error)
+        case .streaming(let source): source.finish(error)
+        case .idle, .closed: break
+        }
+    }
+
+    /// Fails the exchange when nothing has been read for `idleTimeout`; one timer per exchange,
+    /// moved on when it finds reads happened since it was set.
+    private func armTimer(_ context: ChannelHandlerContext) {
+        let due = self.lastRead + self.idleTimeout
+        self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
+            guard self.timer != nil else { return }
+            if NIODeadline.now() >= self.lastRead + self.idleTimeout {
+                self.fail(UpstreamError.timedOut(self.idleTimeout))
+                context.close(promise: nil)
+            } else {
+                self.armTimer(context)
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import OrcastraRuntime
+import ServiceLifecycle
+import Synchronization
+
+/// Kept-alive HTTP/1.1 connections from the gateway to the API, one exchange at a time each,
+/// for the proxy's hot path (`UpstreamHandler` says why this is not AsyncHTTPClient).
+///
+/// A request takes the most recently returned idle connection, or opens a new one: requests in
+/// flight are not capped here (the API applies its own limits), only the connections kept idle
+/// between them (`keepIdle`, `API_CONNECTIONS`). A connection comes back on its own when its
+/// exchange ends cleanly; one that failed, was cut short or was told `Connection: close` is
+/// closed instead.
+final class UpstreamPool: Service, Sendable {
+    /// Where the API listens, from `INTERNAL_BACKEND_URL`.
+    struct Endpoint: Sendable, Equatable {
+        var host: String
+        var port: Int
+        var tls: Bool
+        /// A path the URL carries before `/api/v1/…` (usually empty).
+        var basePath: String
+
+        init?(url: String) {
+            guard let parts = URLParts(url), parts.scheme == "http" || parts.scheme == "https", !parts.host.isEmpty else { return nil }
+            self.tls = parts.scheme == "https"
+            self.host = parts.host
+            self.port = parts.port ?? (self.tls ? 443 : 80)
+            self.basePath = parts.path.hasSuffix("/") ? String(parts.path.dropLast()) : parts.path
+        }
+
+        /// The `Host` header: the port only when it is not the scheme's own.
+        var authority: String {
+            let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+            return self.port == (self.tls ? 443 : 80) ? host : "\(host):\(self.port)"
+        }
+    }
+
+    let endpoint: Endpoint
+    let keepIdle: Int
+    let connectTimeout: TimeAmount
+    private let tls: NIOSSLContext?
+    private let state = Mutex<(idle: [UpstreamConnection], open: Bool)>(([], true))
+
+    init(endpoint: Endpoint, keepIdle: Int, connectTimeout: TimeAmount = .seconds(3)) throws {
+        self.endpoint = endpoint
+        self.keepIdle = keepIdle
+        self.connectTimeout = connectTimeout
+        self.tls = endpoint.tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+    }
+
+    /// What a request sends besides its head.
+    enum Body: Sendable {
+        case none
+        /// In hand: sent with the head in one write.
+        case whole(ByteBuffer)
+        /// Still arriving from the browser: streamed on as it comes.
+        case stream(any AsyncSequence<ByteBuffer, any Error> & Sendable)
+    }
+
+    /// Sends one request to the API and returns its answer.
+    ///
+    /// A kept-alive connection the API closed just as the request went out fails before any
+    /// answer; a request that is safe to repeat (GET, HEAD, OPTIONS with its body in hand) is
+    /// then sent once more on a new connection. Anything else reports the failure: the API may
+    /// have acted on it.
+    func send(_ head: HTTPRequestHead, body: Body, idleTimeout: TimeAmount) async throws -> UpstreamResponse {
+        let (connection, reused) = try await self.lease()
+        do {
+            return try await connection.send(head, body: body, idleTimeout: idleTimeout)
+        } catch UpstreamError.closed where reused && Self.repeatable(head.method, body) {
+            return try await self.connect().send(head, body: body, idleTimeout: idleTimeout)
+        }
+    }
+
+    private static func repeatable(_ method: HTTPMethod, _ body: Body) -> Bool {
+        if case .stream = body { return false }
+        return method == .GET || method == .HEAD || method == .OPTIONS
+    }
+
+    private func lease() async throws -> (UpstreamConnection, reused: Bool) {
+        while let idle = self.state.withLock({ $0.idle.popLast() }) {
+            if idle.channel.isActive { return (idle, true) }
+            idle.channel.close(promise: nil)
+        }
+        return (try await self.connect(), false)
+    }
+
+    /// Takes back a connection whose exchange ended cleanly, or closes it when enough are idle.
+    private func putBack(_ connection: UpstreamConnection) {
+        let kept = self.state.withLock { state in
+            guard state.open, state.idle.count < self.keepIdle else { return false }
+            state.idle.append(connection)
+            return true
+        }
+        if !kept { connection.channel.close(promise: nil) }
+    }
+
+    private func connect() async throws -> UpstreamConnection {
+        guard self.state.withLock({ $0.open }) else { throw UpstreamError.closed }
+        let (endpoint, tls) = (self.endpoint, self.tls)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(self.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        let name = endpoint.host.contains(":") || endpoint.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : endpoint.host
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(UpstreamHandler { [weak self] in self?.putBack($0) })
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port).get()
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        return UpstreamConnection(channel: channel, handler: handler)
+    }
+
+    /// Closes the idle connections at shutdown; connections in use close when their exchange ends.
+    func run() async throws {
+        try? await gracefulShutdown()
+        let idle = self.state.withLock { state in
+            state.open = false
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { try? await connection.channel.close() }
+    }
+}
