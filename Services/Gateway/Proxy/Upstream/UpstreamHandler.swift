@@ -92,7 +92,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // 1xx heads are interim; the real answer follows.
             if head.status.code < 200 { return }
             self.keepAlive = self.keepAlive && head.isKeepAlive
-            if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length <= Self.wholeLimit {
+            if let length = Self.declaredLength(head), length <= Self.wholeLimit {
                 self.state = .collecting(promise, head, context.channel.allocator.buffer(capacity: length))
             } else {
                 let body = UpstreamBody.make(demand: UpstreamDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: self.exchange))
@@ -120,6 +120,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.fail(UpstreamError.unexpectedAnswer)
             context.close(promise: nil)
         }
+    }
+
+    /// The body length an answer declares; 204 and 304 have none whatever they say.
+    private static func declaredLength(_ head: HTTPResponseHead) -> Int? {
+        if head.status == .noContent || head.status == .notModified { return 0 }
+        return head.headers.first(name: "content-length").flatMap { Int($0) }
     }
 
     /// The answer is complete: the connection goes back to the pool if both sides allow it.
