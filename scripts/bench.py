@@ -15,8 +15,10 @@ free ports with the same .env, and measures `GET /api/v1/me` with Debian's `wrk`
 It prints requests/s, p50 and p99 for each, the ratios (api/hello, gateway/nginx,
 gateway/direct), each service's RSS idle and after load, and how many times the provider's
 JWKS was fetched during the run. Numbers only: nothing here passes or fails on speed.
-Options: --duration S (15), --connections N (32), --threads N (2), --no-build, and
---configuration debug (debug binaries, for checking the script itself; not for numbers).
+Options: --duration S (15), --connections N (32), --threads N (2), --no-build,
+--only NAME,... (measure some rows only, e.g. `--only gateway,nginx` while working on the
+proxy; ratios are printed for the rows measured), and --configuration debug (debug binaries,
+for checking the script itself; not for numbers).
 """
 import argparse, base64, hashlib, http.cookiejar, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.parse, urllib.request
@@ -124,7 +126,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--configuration", choices=["release", "debug"], default="release")
+    parser.add_argument("--only", default="hello,api,api+rl,gateway,direct,nginx")
     args = parser.parse_args()
+    only = args.only.split(",")
+    unknown = set(only) - {"hello", "api", "api+rl", "gateway", "direct", "nginx"}
+    if unknown:
+        die(f"--only: unknown rows {', '.join(sorted(unknown))}")
     binaries = os.path.join(ROOT, ".build", args.configuration)
 
     for tool in ("wrk", "nginx"):
@@ -203,6 +210,8 @@ http {{
         jwks_before = jwks_fetches()
         results = {}
         for name, path, header in runs:
+            if name not in only:
+                continue
             port = ports["api" if name == "direct" else name]
             print(f"measuring {name} ({args.duration} s) ...", flush=True)
             results[name] = wrk(f"http://127.0.0.1:{port}{path}", header, args)
@@ -222,13 +231,18 @@ http {{
     print(f"{'what':<10} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'non-2xx':>8}")
     for name, r in results.items():
         print(f"{name:<10} {r['rps']:>11,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['total']:>9} {r['bad']:>8}  {r['errors']}")
-    hello, api, rl, gw, direct, ng = (results[n] for n in ("hello", "api", "api+rl", "gateway", "direct", "nginx"))
     print("\nratios")
-    print(f"  api / hello        {api['rps'] / hello['rps']:6.1%}   (p99 {api['p99'] / hello['p99']:.1f} × hello's)")
-    print(f"  api+rl / hello     {rl['rps'] / hello['rps']:6.1%}")
-    print(f"  gateway / nginx    {gw['rps'] / ng['rps']:6.1%}")
-    print(f"  gateway / direct   {gw['rps'] / direct['rps']:6.1%}   (p50 {gw['p50'] - direct['p50']:+.2f} ms over direct)")
-    print(f"  nginx / direct     {ng['rps'] / direct['rps']:6.1%}")
+    for top, bottom, label in (("api", "hello", "api / hello"), ("api+rl", "hello", "api+rl / hello"), ("gateway", "nginx", "gateway / nginx"),
+                               ("gateway", "direct", "gateway / direct"), ("nginx", "direct", "nginx / direct")):
+        if top not in results or bottom not in results:
+            continue
+        a, b = results[top], results[bottom]
+        extra = ""
+        if (top, bottom) == ("api", "hello"):
+            extra = f"   (p99 {a['p99'] / b['p99']:.1f} × hello's)"
+        elif (top, bottom) == ("gateway", "direct"):
+            extra = f"   (p50 {a['p50'] - b['p50']:+.2f} ms over direct)"
+        print(f"  {label:<18} {a['rps'] / b['rps']:6.1%}{extra}")
     print("\nRSS (MB)            idle   after load")
     for name in ("api", "api+rl", "gateway"):
         print(f"  {name:<16} {idle[name]:6.1f}   {loaded[name]:6.1f}")

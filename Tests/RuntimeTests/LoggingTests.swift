@@ -116,4 +116,14 @@ struct LoggingTests {
     func requestIDs(raw: String, kept: Bool) {
         #expect((RequestID.sanitised(raw) == raw) == kept)
     }
+
+    @Test("fresh request ids are UUID-shaped, plausible by our own rule, and distinct across threads")
+    func freshRequestIDs() async {
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<5_000).map { _ in RequestID.fresh() } } }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { UUID(uuidString: $0) != nil && $0 == $0.lowercased() && RequestID.sanitised($0) == $0 })
+    }
 }

@@ -9,10 +9,16 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
     public let bytes: [UInt8]
 
+    /// Parses the text form; blanks around it, `[…]` and an IPv6 zone (`%eth0`) are dropped.
+    /// Every request's peer address passes here, so it works on bytes, not Foundation strings.
     public init?(_ text: some StringProtocol) {
-        var s = String(text).trimmingCharacters(in: [" ", "\t"])
-        if s.hasPrefix("[") && s.hasSuffix("]") { s = String(s.dropFirst().dropLast()) }
-        if let zone = s.firstIndex(of: "%") { s = String(s[..<zone]) }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var chars = Array(text.utf8)[...]
+        while let first = chars.first, isBlank(first) { chars.removeFirst() }
+        while let last = chars.last, isBlank(last) { chars.removeLast() }
+        if chars.count >= 2, chars.first == UInt8(ascii: "["), chars.last == UInt8(ascii: "]") { chars = chars.dropFirst().dropLast() }
+        if let zone = chars.firstIndex(of: UInt8(ascii: "%")) { chars = chars[..<zone] }
+        let s = chars.map { CChar(bitPattern: $0) } + [0]
         var v4 = in_addr()
         if inet_pton(AF_INET, s, &v4) == 1 {
             self.bytes = withUnsafeBytes(of: &v4) { Array($0) }
@@ -38,10 +44,11 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Loopback, RFC 1918, link-local, CGNAT and IPv6 unique-local addresses.
     public var isPrivate: Bool {
-        let privateRanges = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-                             "100.64.0.0/10", "::1/128", "fc00::/7", "fe80::/10"]
-        return privateRanges.contains { CIDR($0)!.contains(self) }
+        Self.privateRanges.contains { $0.contains(self) }
     }
+
+    private static let privateRanges = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                                        "100.64.0.0/10", "::1/128", "fc00::/7", "fe80::/10"].map { CIDR($0)! }
 
     public var description: String {
         var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

@@ -88,11 +88,12 @@ public final class RedisClient: Service, Sendable {
     /// after waiting for it. The wait is joined under the same lock that found nothing ready.
     private func connection(newerThan floor: UInt64) async throws(RedisError) -> RedisConnection {
         let lease: RedisPool.Lease
-        if let now = try self.state.withLock({ pool throws(RedisError) in try pool.lease(newerThan: floor, waiter: nil) }) {
+        let local = self.group.any().inEventLoop
+        if let now = try self.state.withLock({ pool throws(RedisError) in try pool.lease(newerThan: floor, waiter: nil, local: local) }) {
             lease = now
         } else {
             lease = try await withCheckedContinuation { (waiter: RedisPool.Waiter) in
-                let now = self.state.withLock { pool in Result { () throws(RedisError) in try pool.lease(newerThan: floor, waiter: waiter) } }
+                let now = self.state.withLock { pool in Result { () throws(RedisError) in try pool.lease(newerThan: floor, waiter: waiter, local: local) } }
                 switch now {
                 case .success(let lease?): waiter.resume(returning: .success(lease))
                 case .success(nil): break

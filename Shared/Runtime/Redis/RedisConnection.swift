@@ -43,7 +43,8 @@ final class RedisConnection: Sendable {
         let wait = TimeAmount(timeout)
         let handler: NIOLoopBound<RedisCommandHandler>
         do {
-            handler = try await ClientBootstrap(group: group)
+            // `any()`: the caller's own loop when it runs on one of the group's (`RedisPool`).
+            handler = try await ClientBootstrap(group: group.any())
                 .connectTimeout(wait)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: url.host, port: url.port) { channel in
@@ -83,6 +84,9 @@ final class RedisConnection: Sendable {
 
     var isOpen: Bool { self.gauge.isOpen }
 
+    /// Whether the calling thread is this connection's event loop.
+    var onCurrentLoop: Bool { self.handler.eventLoop.inEventLoop }
+
     /// Sends one encoded command and waits for its reply or for why there is none.
     func send(_ command: ByteBuffer) async -> Result<RESPReply, RedisSendFailure> {
         self.gauge.enter()
@@ -91,7 +95,11 @@ final class RedisConnection: Sendable {
         return await withCheckedContinuation { continuation in
             // The loop is the shared NIO group's, which lives as long as the process, so the
             // task runs and the handler resumes the continuation on every path.
-            handler.eventLoop.execute { handler.value.send(command, continuation) }
+            if handler.eventLoop.inEventLoop {
+                handler.value.send(command, continuation)
+            } else {
+                handler.eventLoop.execute { handler.value.send(command, continuation) }
+            }
         }
     }
 

@@ -2,7 +2,10 @@
 /// empty, opening a connection (with the callers waiting for it), or holding an open one.
 ///
 /// A caller takes the least busy connection: an idle one at once; else, while a slot is free,
-/// it opens a new one; else it shares (pipelines on) the least busy. Callers only ever wait for
+/// it opens a new one; else it shares (pipelines on) the least busy. A caller running on an
+/// event loop (`local`) counts a connection on another loop as a little busier, and opens one
+/// on its own loop while a slot is free: a command and its reply then stay on the caller's
+/// thread instead of waking the other loop twice. Callers only ever wait for
 /// a connection being opened, and they join that wait under the same lock that saw the
 /// opening, so the end of the opening cannot slip by unseen (a lost wake-up).
 struct RedisPool: ~Copyable {
@@ -38,8 +41,10 @@ struct RedisPool: ~Copyable {
     /// A lease when one is available now; otherwise nil, and `waiter` (if given) has joined the
     /// opening it must wait for. A retry passes `newerThan` (`newest` when its command failed)
     /// and takes only a connection opened after that, when a slot is free to open one.
-    mutating func lease(newerThan floor: UInt64, waiter: Waiter?) throws(RedisError) -> Lease? {
+    mutating func lease(newerThan floor: UInt64, waiter: Waiter?, local: Bool = false) throws(RedisError) -> Lease? {
         if self.closed { throw .closed }
+        // Twice the commands in flight, plus one when the connection is on another loop than
+        // a caller that runs on one: 0 only for an idle connection on the caller's loop.
         var best: (slot: Int, load: Int)?
         var free: Int?
         for index in self.slots.indices {
@@ -55,10 +60,10 @@ struct RedisPool: ~Copyable {
                 continue
             case .ready(let connection):
                 guard connection.id > floor else { continue }
-                load = connection.gauge.load
+                load = connection.gauge.load * 2 + (local && !connection.onCurrentLoop ? 1 : 0)
             case .opening(let id, let waiters, _):
                 guard id > floor else { continue }
-                load = waiters.count + 1
+                load = (waiters.count + 1) * 2 + (local ? 1 : 0)
             }
             if best.map({ load < $0.load }) ?? true { best = (index, load) }
         }
@@ -70,7 +75,7 @@ struct RedisPool: ~Copyable {
         }
         // Every slot holds a connection older than `floor` that has seen no close: the failure
         // was most likely that connection's alone (a timeout), so the others are used.
-        guard let best else { return try self.lease(newerThan: 0, waiter: waiter) }
+        guard let best else { return try self.lease(newerThan: 0, waiter: waiter, local: local) }
         switch self.slots[best.slot] {
         case .ready(let connection):
             return .use(connection)

@@ -13,14 +13,10 @@ struct UpstreamConnection: Sendable {
         switch body {
         case .none, .whole:
             let whole: ByteBuffer? = if case .whole(let buffer) = body { buffer } else { nil }
-            self.channel.eventLoop.execute {
-                handler.value.begin(head, body: whole, complete: true, idleTimeout: idleTimeout, promise: promise)
-            }
+            self.onLoop { handler.value.begin(head, body: whole, complete: true, idleTimeout: idleTimeout, promise: promise) }
             return try await self.answer(promise)
         case .stream(let chunks):
-            self.channel.eventLoop.execute {
-                handler.value.begin(head, body: nil, complete: false, idleTimeout: idleTimeout, promise: promise)
-            }
+            self.onLoop { handler.value.begin(head, body: nil, complete: false, idleTimeout: idleTimeout, promise: promise) }
             // The upload runs beside the answer, which may stream back while it goes on (or come
             // early, a 413, say: the handler then closes the connection rather than reuse a
             // half-sent request). An upload that fails (the browser went away) closes the
@@ -48,6 +44,12 @@ struct UpstreamConnection: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Runs `work` on the connection's loop: at once when this task already runs there (the
+    /// pool prefers such connections), which spares a trip through the loop's task queue.
+    private func onLoop(_ work: @escaping @Sendable () -> Void) {
+        if self.channel.eventLoop.inEventLoop { work() } else { self.channel.eventLoop.execute(work) }
     }
 
     /// The answer; a cancelled wait closes the connection, which fails the exchange.

@@ -80,8 +80,15 @@ final class UpstreamPool: Service, Sendable {
         return method == .GET || method == .HEAD || method == .OPTIONS
     }
 
+    /// An idle connection, preferring one on the event loop this task runs on: the request's
+    /// task runs on an event loop (`Startup.runTasksOnEventLoops`), and a connection on the
+    /// same loop is written and read without waking the other thread.
     private func lease() async throws -> (UpstreamConnection, reused: Bool) {
-        while let idle = self.state.withLock({ $0.idle.popLast() }) {
+        while let idle = self.state.withLock({ state -> UpstreamConnection? in
+            guard !state.idle.isEmpty else { return nil }
+            let local = state.idle.lastIndex { $0.channel.eventLoop.inEventLoop } ?? state.idle.index(before: state.idle.endIndex)
+            return state.idle.remove(at: local)
+        }) {
             if idle.channel.isActive { return (idle, true) }
             idle.channel.close(promise: nil)
         }
@@ -101,7 +108,8 @@ final class UpstreamPool: Service, Sendable {
     private func connect() async throws -> UpstreamConnection {
         guard self.state.withLock({ $0.open }) else { throw UpstreamError.closed }
         let (endpoint, tls) = (self.endpoint, self.tls)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // `any()` is the loop this task runs on, when it runs on one.
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton.any())
             .connectTimeout(self.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
