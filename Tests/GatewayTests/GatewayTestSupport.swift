@@ -47,6 +47,13 @@ enum TestSessions {
         let session: GatewaySession
     }
 
+    /// A running gateway serves a session from memory until its change is announced on Redis
+    /// (`SessionAnnouncements`), which reaches it within a millisecond or so; a test that
+    /// changes a session behind a running gateway's back gives the announcement this long.
+    static func letGatewaysHear() async throws {
+        try await Task.sleep(for: .milliseconds(200))
+    }
+
     static func vault() throws -> SessionVault {
         SessionVault(redis: RedisClient(url: try TestEnvironment.redisURL()), key: GatewayKeys(secret: testGatewaySecret).sessionSealing)
     }

@@ -118,7 +118,7 @@ struct OpenedSessionsTests {
     func bounded() throws {
         let opened = OpenedSessions(capacity: 2)
         let session = self.sampleSession()
-        for key in ["a", "b", "c"] { opened.remember(session, at: key, value: [1]) }
+        for key in ["a", "b", "c"] { opened.remember(session, at: key, value: [1], apiSession: "x", readAt: opened.generation, window: .seconds(1)) }
         #expect(["a", "b", "c"].map { opened.session(at: $0, value: [1]) != nil } == [false, false, true])
         #expect(opened.session(at: "c", value: [2]) == nil)
     }

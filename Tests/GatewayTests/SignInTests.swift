@@ -177,6 +177,7 @@ struct SignInTests {
             let oldRefresh = session.refreshToken
             session.accessExpires = Date().timeIntervalSince1970 - 1
             try await vault.save(session, id: id)
+            try await TestSessions.letGatewaysHear()
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<8 { group.addTask { try await browser.request(.GET, stack.gateway + "/api/v1/me").status } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -200,6 +201,7 @@ struct SignInTests {
             session.accessExpires = Date().timeIntervalSince1970 - 1
             session.refreshToken = "revoked-or-reused"
             try await vault.save(session, id: id)
+            try await TestSessions.letGatewaysHear()
             #expect(try await browser.request(.GET, stack.gateway + "/api/v1/me").status == 401)
             #expect(try await vault.load(id) == nil)
         }
@@ -351,6 +353,7 @@ struct SignInTests {
             var session = try #require(try await vault.load(id))
             session.accessExpires = Date().timeIntervalSince1970 - 1
             try await vault.save(session, id: id)
+            try await TestSessions.letGatewaysHear()
             let before = try await Self.jwksRequests(stack)
             #expect(try await browser.request(.GET, stack.gateway + "/api/v1/me").status == 200)
             #expect(try await Self.jwksRequests(stack) - before == 1)

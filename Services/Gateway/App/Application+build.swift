@@ -24,12 +24,17 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
     let redis = RedisClient(url: config.redis)
     services.append(redis)
     checks.append(.redis(redis))
+    // Sessions read from Redis are served from memory until a change is announced.
+    let sessions = OpenedSessions()
+    services.append(RedisSubscriber(url: config.redis, channel: SessionAnnouncements.channel(config.redis),
+                                    onMessage: { sessions.announced($0) }, onState: { sessions.subscription(up: $0) }))
     let warnings = InsecureTransport.warnings(["AUTHENTIK_ISSUER": config.auth.issuer])
     for warning in warnings { Logger(label: "orcastra-gateway").warning("\(warning)") }
     let assets = try GatewayAssets.bundled()
     let templates = try await MustacheLibrary(directory: assets.templates.path)
     let router = buildRouter(
-        config: config, sink: sink, http: http.client, upstream: upstream, redis: redis, templates: templates, publicFolder: assets.public.path,
+        config: config, sink: sink, http: http.client, upstream: upstream, redis: redis, sessions: sessions, templates: templates,
+        publicFolder: assets.public.path,
         health: HealthMonitor(version: config.service.version, checks: checks, warnings: warnings)
     )
     return Application(
@@ -42,14 +47,16 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
 
 /// The gateway's routes; every dependency is passed in.
 func buildRouter(
-    config: GatewayConfig, sink: LogSink, http: HTTPClient, upstream: UpstreamPool, redis: RedisClient, templates: MustacheLibrary, publicFolder: String,
+    config: GatewayConfig, sink: LogSink, http: HTTPClient, upstream: UpstreamPool, redis: RedisClient, sessions: OpenedSessions,
+    templates: MustacheLibrary, publicFolder: String,
     health: HealthMonitor
 ) -> Router<AppRequestContext> {
     let logger = Logger(label: "orcastra-gateway")
     let pages = PageRenderer(templates: templates, version: config.service.version, formActions: config.formActions)
     let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
     let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
-    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle)
+    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle,
+                             opened: sessions)
     let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, clientIP: config.service.clientIP,
                                  skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.

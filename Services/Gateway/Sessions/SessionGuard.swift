@@ -32,7 +32,7 @@ struct SessionGuard: Sendable {
     static let lockLifetimeMilliseconds = 45_000
 
     func current(_ request: Request, context: AppRequestContext) async throws -> Current? {
-        // One Redis round trip: the read also checks the API's session-ended flag.
+        // At most one Redis round trip: the read also checks the API's session-ended flag.
         guard let id = request.cookies[SessionVault.cookieName]?.value, let session = try await self.vault.load(id) else { return nil }
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
         let client = self.clientIP.resolve(request, context: context).ip
@@ -57,7 +57,7 @@ struct SessionGuard: Sendable {
                 }
             }
             try await Task.sleep(for: .milliseconds(100))
-            guard let latest = try await self.vault.load(id) else { return nil }
+            guard let latest = try await self.vault.load(id, fresh: true) else { return nil }
             if !latest.needsRefresh(skew: self.skew) { return latest }
         }
         throw APIError(.serviceUnavailable, code: "refresh_timeout", message: "Your session is being refreshed; try again.")
@@ -65,7 +65,7 @@ struct SessionGuard: Sendable {
 
     private func refreshHoldingLock(id: String, stale: GatewaySession, requestID: String, client: String?) async throws -> GatewaySession? {
         // Another request may have refreshed between our read and the lock.
-        guard let latest = try await self.vault.load(id) else { return nil }
+        guard let latest = try await self.vault.load(id, fresh: true) else { return nil }
         if !latest.needsRefresh(skew: self.skew) { return latest }
         guard let refreshToken = latest.refreshToken else {
             try await self.end(id, latest, why: "access token expired and there is no refresh token")
@@ -76,7 +76,7 @@ struct SessionGuard: Sendable {
             tokens = try await self.party.refresh(refreshToken)
         } catch .invalidGrant {
             // Another request may have rotated the token after all: then its result stands.
-            if let again = try await self.vault.load(id), again.refreshToken != latest.refreshToken { return again }
+            if let again = try await self.vault.load(id, fresh: true), again.refreshToken != latest.refreshToken { return again }
             try await self.end(id, latest, why: "the provider refused the refresh token (invalid_grant)")
             return nil
         } catch {

@@ -13,17 +13,26 @@ import OrcastraRuntime
 /// `idle` in the same round trip (`GETEX`), so an idle session is deleted by Redis itself at no
 /// extra cost per request; `load` also refuses and deletes one past `maxAge`.
 ///
-/// One round trip per request: the stored value is `s1:` + the API's session id + the sealed
-/// body (the id is bound into the seal), so one script reads the value, renews it and checks
-/// the flag the API sets when that session ends (`SessionRevocation`), all inside Redis.
-/// A revoked session is therefore refused on its very next request at every gateway replica.
+/// At most one round trip per request: the stored value is `s1:` + the API's session id + the
+/// sealed body (the id is bound into the seal), so one script reads the value, renews it and
+/// checks the flag the API sets when that session ends (`SessionRevocation`), all inside Redis.
+/// For `trustWindow` after such a read the session is served from memory (`OpenedSessions`),
+/// unless its change or end has been announced meanwhile (`SessionAnnouncements`), which
+/// every replica hears: a revoked session is refused on its very next request everywhere.
 struct SessionVault: Sendable {
     let redis: RedisClient
     let key: SymmetricKey
     var maxAge: Duration = .seconds(12 * 3600)
     var idle: Duration = .seconds(3600)
-    /// Sessions unsealed before, reused while their stored bytes are unchanged.
+    /// Sessions unsealed before, reused while their stored bytes are unchanged, and trusted
+    /// without a read for `trustWindow` while the gateway hears the announcements.
     var opened = OpenedSessions()
+
+    /// How long a session read from Redis stands for the next reads. Only reads renew the idle
+    /// time in Redis, so a session whose last requests were served from memory ends up to this
+    /// much before its idle time (never after it); at most half the idle time, so a session in
+    /// use is always read, and renewed, before Redis lets it go.
+    var trustWindow: Duration { min(.seconds(30), self.idle / 2) }
 
     /// The cookie's Max-Age: the browser may forget it when the session cannot live longer.
     var cookieLifetime: Int { Int(self.maxAge.components.seconds) }
@@ -58,7 +67,9 @@ struct SessionVault: Sendable {
         let sealed = try AES.GCM.seal(try JSONEncoder().encode(session), using: self.key, authenticating: Self.sealContext(key, apiSession))
         guard let combined = sealed.combined else { throw RedisError.server("could not seal the session") }
         let value = Self.prefix + apiSession + Array(combined)
+        self.opened.forget(key)
         _ = try await self.redis.command([Array("SET".utf8), Array(key.utf8), value, Array("EX".utf8), Array(String(ttl).utf8)])
+        try await SessionAnnouncements.announce(.saved(key: key), redis: self.redis)
     }
 
     static let prefix = Array("s1:".utf8)
@@ -81,9 +92,10 @@ struct SessionVault: Sendable {
     static let readScriptSHA = Hex.encode(Insecure.SHA1.hash(data: Array(readScript.utf8)))
 
     /// The session for a cookie id, or nil when there is none, it does not open, the API has
-    /// ended it or it is past `maxAge` (those two are deleted).
-    func load(_ id: String) async throws -> GatewaySession? {
-        switch try await self.open(id) {
+    /// ended it or it is past `maxAge` (those two are deleted). `fresh` reads Redis whatever
+    /// is in memory: the refresh must see the refresh token another replica may just have used.
+    func load(_ id: String, fresh: Bool = false) async throws -> GatewaySession? {
+        switch try await self.open(id, fresh: fresh) {
         case .none:
             return nil
         case .ended:
@@ -106,20 +118,26 @@ struct SessionVault: Sendable {
         case session(GatewaySession)
     }
 
-    private func open(_ id: String) async throws -> Found {
+    private func open(_ id: String, fresh: Bool) async throws -> Found {
         guard id.utf8.count == 43 else { return .none }
-        // Reading is using: the idle time starts again (`load` refuses what is past `maxAge`).
         let key = Self.redisKey(id)
+        if !fresh, let trusted = self.opened.trusted(at: key) { return .session(trusted) }
+        // Reading is using: the idle time starts again (`load` refuses what is past `maxAge`).
+        let generation = self.opened.generation
         let value = try await self.readAndRenew(key)
         if case .integer(0) = value { return .ended }
         guard case .bulk(let bytes) = value, bytes.count > Self.prefix.count + 36 else { return .none }
-        if let known = self.opened.session(at: key, value: bytes) { return .session(known) }
         let apiSession = Array(bytes[Self.prefix.count..<(Self.prefix.count + 36)])
+        let apiSessionText = String(decoding: apiSession, as: UTF8.self)
+        if let known = self.opened.session(at: key, value: bytes) {
+            self.opened.remember(known, at: key, value: bytes, apiSession: apiSessionText, readAt: generation, window: self.trustWindow)
+            return .session(known)
+        }
         guard let box = try? AES.GCM.SealedBox(combined: bytes[(Self.prefix.count + 36)...]),
               let plain = try? AES.GCM.open(box, using: self.key, authenticating: Self.sealContext(key, apiSession)),
               let session = try? JSONDecoder().decode(GatewaySession.self, from: plain),
               Array(session.apiSessionID.uuidString.lowercased().utf8) == apiSession else { return .none }
-        self.opened.remember(session, at: key, value: bytes)
+        self.opened.remember(session, at: key, value: bytes, apiSession: apiSessionText, readAt: generation, window: self.trustWindow)
         return .session(session)
     }
 
@@ -137,5 +155,6 @@ struct SessionVault: Sendable {
         let key = Self.redisKey(id)
         self.opened.forget(key)
         _ = try await self.redis.command("DEL", key)
+        try await SessionAnnouncements.announce(.saved(key: key), redis: self.redis)
     }
 }

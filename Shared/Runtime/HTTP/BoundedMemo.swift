@@ -20,6 +20,15 @@ public struct BoundedMemo<Key: Hashable, Value> {
     public mutating func remove(_ key: Key) {
         self.entries[key] = nil
     }
+
+    /// Removes the entries whose value matches (a scan: for rare events, not per request).
+    public mutating func removeAll(where matches: (Value) -> Bool) {
+        self.entries = self.entries.filter { !matches($0.value) }
+    }
+
+    public mutating func removeAll() {
+        self.entries.removeAll(keepingCapacity: true)
+    }
 }
 
 extension BoundedMemo: Sendable where Key: Sendable, Value: Sendable {}

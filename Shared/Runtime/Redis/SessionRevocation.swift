@@ -2,9 +2,11 @@ import Foundation
 
 /// The Redis flag that says a gateway session has ended (signed out or revoked).
 ///
-/// The API writes it when a session ends; the gateway checks it on every request, so a session
-/// revoked from another browser or by an admin is refused on its very next request even though
-/// the gateway still holds its tokens. Kept as long as a session can live.
+/// The API writes it when a session ends and announces the end (`SessionAnnouncements`); the
+/// gateway checks it whenever it reads the session from Redis and drops its in-memory copy on
+/// the announcement, so a session revoked from another browser or by an admin is refused on its
+/// very next request even though the gateway still holds its tokens. Kept as long as a session
+/// can live.
 public enum SessionRevocation {
     public static let lifetimeSeconds = 31 * 86_400
 
@@ -15,6 +17,7 @@ public enum SessionRevocation {
 
     public static func mark(_ sessionID: UUID, reason: String, redis: RedisClient) async throws {
         _ = try await redis.command("SET", self.key(sessionID), reason, "EX", String(self.lifetimeSeconds))
+        try await SessionAnnouncements.announce(.ended(apiSession: sessionID.uuidString.lowercased()), redis: redis)
     }
 
     public static func isEnded(_ sessionID: UUID, redis: RedisClient) async throws -> Bool {
