@@ -3,11 +3,13 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import OrcastraModels
 import OrcastraRuntime
 import OrcastraTestSupport
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 @testable import OrcastraAPI
 @testable import OrcastraDevIdP
@@ -41,6 +43,32 @@ struct SignInStack: Sendable {
         apiKeys: JWKSCache.Policy = .init(refetchCooldown: .seconds(1)),
         sessionMaxAge: Duration = .seconds(12 * 3600), sessionIdle: Duration = .seconds(3600), rateLimit: RateLimitSettings? = nil,
         gatewayClientIP: ClientIPPolicy = ClientIPPolicy(), publicURL: String? = nil, replicas: Int = 1,
+        _ body: @Sendable (SignInStack) async throws -> Void
+    ) async throws {
+        // Ports are chosen free before the servers bind them; in a parallel run something else
+        // now and then takes one in between. Such a start is tried again on other ports, as
+        // long as the test body has not run yet.
+        let started = Mutex(false)
+        for attempt in 1...3 {
+            do {
+                return try await self.start(
+                    tokenStyle: tokenStyle, apiOpaque: apiOpaque, accessTokenTTL: accessTokenTTL, refreshSkew: refreshSkew, sink: sink,
+                    apiKeys: apiKeys, sessionMaxAge: sessionMaxAge, sessionIdle: sessionIdle, rateLimit: rateLimit,
+                    gatewayClientIP: gatewayClientIP, publicURL: publicURL, replicas: replicas
+                ) { stack in
+                    started.withLock { $0 = true }
+                    try await body(stack)
+                }
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 3 && !started.withLock({ $0 }) {
+                continue
+            }
+        }
+    }
+
+    private static func start(
+        tokenStyle: TokenStyle.Settings, apiOpaque: OpaqueTokenSettings?, accessTokenTTL: Duration, refreshSkew: Duration, sink: LogSink,
+        apiKeys: JWKSCache.Policy, sessionMaxAge: Duration, sessionIdle: Duration, rateLimit: RateLimitSettings?,
+        gatewayClientIP: ClientIPPolicy, publicURL: String?, replicas: Int,
         _ body: @Sendable (SignInStack) async throws -> Void
     ) async throws {
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
