@@ -102,8 +102,8 @@ def jwks_fetches():
     return sum(1 for line in open(path, errors="replace") if '"log_type":"access"' in line and "/jwks" in line) if os.path.exists(path) else 0
 
 
-def wrk(url, header, args):
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", url]
+def wrk(url, header, args, extra=()):
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", *extra, url]
     if header:
         command[1:1] = ["-H", header]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
