@@ -124,7 +124,6 @@ struct SessionAnnouncementTests {
     }
 
     static func eventually(_ condition: () -> Bool) async throws {
-        for _ in 0..<300 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(condition(), "the announcement did not arrive within 3 s")
+        try await Command.waitUntil(.seconds(3), "the announcement to arrive") { condition() }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import OrcastraTestSupport
 import Testing
 
 @testable import OrcastraGateway
@@ -34,11 +35,7 @@ struct UpstreamPoolTests {
 
     /// Waits until `condition` holds on the server's counts (they change on its event loop).
     static func eventually(_ server: ScriptedAPI, _ condition: (ScriptedAPI.Stats) -> Bool) async throws -> ScriptedAPI.Stats {
-        for _ in 0..<200 {
-            let stats = server.counts.withLock { $0 }
-            if condition(stats) { return stats }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await Command.waitUntil(.seconds(2), "the scripted server's counts to settle") { server.counts.withLock { condition($0) } }
         return server.counts.withLock { $0 }
     }
 

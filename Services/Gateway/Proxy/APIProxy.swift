@@ -129,7 +129,7 @@ struct APIProxy {
     /// matters for correctness too: the API may answer before it has read a body (a 413 for
     /// one over its limit); a body sent whole has left before any answer can come, and an
     /// upload still streaming is stopped there (the connection is then closed, not reused).
-    static let wholeBodyLimit = 64 * 1024
+    static let wholeBodyLimit = UpstreamHandler.wholeLimit
 
     /// The API refused the session's credentials: if it says the session has ended, the
     /// gateway forgets it too, so the next page asks the browser to sign in.
@@ -139,11 +139,7 @@ struct APIProxy {
         case .whole(let whole): body = whole
         case .stream(let chunks):
             do {
-                body = try await chunks.reduce(into: ByteBuffer()) { all, chunk in
-                    var chunk = chunk
-                    guard all.readableBytes + chunk.readableBytes <= 64 * 1024 else { throw UpstreamError.abandoned }
-                    all.writeBuffer(&chunk)
-                }
+                body = try await chunks.collect(upTo: Self.wholeBodyLimit)
             } catch {
                 await upstream.endUpload()
                 throw APIError(.unauthorized, code: "unauthorized", message: "The API refused this session's credentials.")

@@ -31,7 +31,7 @@ public enum RequestID {
             var at = 0
             func put(_ value: UInt64, nibbles: Int) {
                 for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
-                    buffer[at] = Self.digits[Int((value >> UInt64(shift)) & 0xF)]
+                    buffer[at] = Hex.digits[Int((value >> UInt64(shift)) & 0xF)]
                     at += 1
                 }
             }
@@ -50,5 +50,4 @@ public enum RequestID {
 
     private static let processPrefix = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(UInt64.random(in: 0 ... (1 << 40)))
-    private static let digits = Array("0123456789abcdef".utf8)
 }

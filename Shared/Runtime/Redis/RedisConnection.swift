@@ -65,10 +65,7 @@ final class RedisConnection: Sendable {
     /// refused AUTH could run unauthenticated on a server that needs no password, and would
     /// have been reported as failed. On failure the connection is closed.
     func prepare(_ url: RedisURL) async throws(RedisError) {
-        var commands: [[[UInt8]]] = []
-        if let password = url.password { commands.append([Array("AUTH".utf8), Array(password.utf8)]) }
-        if url.database != 0 { commands.append([Array("SELECT".utf8), Array(String(url.database).utf8)]) }
-        for command in commands {
+        for command in Self.handshake(url) {
             switch await self.send(RESPEncoder.encode(command)) {
             case .success(.value):
                 continue
@@ -80,6 +77,15 @@ final class RedisConnection: Sendable {
                 throw failure.error
             }
         }
+    }
+
+    /// What a new connection sends first: AUTH when the URL has a password, SELECT when it
+    /// names a database other than 0.
+    static func handshake(_ url: RedisURL) -> [[[UInt8]]] {
+        var commands: [[[UInt8]]] = []
+        if let password = url.password { commands.append([Array("AUTH".utf8), Array(password.utf8)]) }
+        if url.database != 0 { commands.append([Array("SELECT".utf8), Array(String(url.database).utf8)]) }
+        return commands
     }
 
     var isOpen: Bool { self.gauge.isOpen }

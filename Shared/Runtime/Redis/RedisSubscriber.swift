@@ -64,9 +64,7 @@ public final class RedisSubscriber: Service, Sendable {
 
     /// Connects and stays subscribed until the connection ends.
     private func subscribeOnce() async throws {
-        var commands: [[[UInt8]]] = []
-        if let password = self.url.password { commands.append([Array("AUTH".utf8), Array(password.utf8)]) }
-        commands.append([Array("SUBSCRIBE".utf8), Array(self.channel.utf8)])
+        let commands = RedisConnection.handshake(self.url) + [[Array("SUBSCRIBE".utf8), Array(self.channel.utf8)]]
         var hello = ByteBuffer()
         for command in commands { RESPEncoder.encode(command, into: &hello) }
         let handler = SubscriptionHandler(channel: Array(self.channel.utf8), onMessage: self.onMessage, onState: self.onState)
@@ -92,7 +90,7 @@ public final class RedisSubscriber: Service, Sendable {
         self.current.withLock { $0.channel = nil }
     }
 
-    /// Reads the replies to AUTH and SUBSCRIBE, then messages; anything unexpected closes.
+    /// Reads the replies to the handshake and SUBSCRIBE, then messages; anything unexpected closes.
     private final class SubscriptionHandler: ChannelInboundHandler, Sendable {
         typealias InboundIn = RESPReply
 
@@ -109,7 +107,7 @@ public final class RedisSubscriber: Service, Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch self.unwrapInboundIn(data) {
             case .value(.status):
-                break  // +OK to AUTH
+                break  // +OK to AUTH or SELECT
             case .value(.array(let parts)) where parts.count == 3 && parts[1] == .bulk(self.channel):
                 switch parts[0] {
                 case .bulk(Array("message".utf8)):

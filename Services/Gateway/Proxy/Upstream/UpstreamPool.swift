@@ -109,25 +109,23 @@ final class UpstreamPool: Service, Sendable {
         guard self.state.withLock({ $0.open }) else { throw UpstreamError.closed }
         let (endpoint, tls) = (self.endpoint, self.tls)
         // `any()` is the loop this task runs on, when it runs on one.
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton.any())
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton.any())
             .connectTimeout(self.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
-                        let name = endpoint.host.contains(":") || endpoint.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : endpoint.host
+                        // SNI names a host, never an address.
+                        let name = IPAddress(endpoint.host) == nil ? endpoint.host : nil
                         try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(UpstreamHandler { [weak self] in self?.putBack($0) })
+                    let handler = UpstreamHandler { [weak self] in self?.putBack($0) }
+                    try pipeline.addHandler(handler)
+                    return UpstreamConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
             }
-            .connect(host: endpoint.host, port: endpoint.port).get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self), eventLoop: channel.eventLoop)
-        }.get()
-        return UpstreamConnection(channel: channel, handler: handler)
     }
 
     /// Closes the idle connections at shutdown; connections in use close when their exchange ends.
