@@ -8,9 +8,11 @@ import Synchronization
 /// arrives, stay silent, answer before reading the body, or write only as fast as the reader
 /// takes. It counts connections and bytes so the pool's behaviour is seen from the far side.
 ///
-/// Paths: `/ok` answers "ok"; `/flaky` closes the connection without answering when it is not
-/// the connection's first request; `/silent` never answers; `/early` answers 413 on the head
-/// without reading the body; `/big` streams 64 MiB, each write waiting for the last.
+/// Paths (also under `/api/v1`, as the gateway's relay sends them): `/ok` answers "ok";
+/// `/slow` answers "slow" after 300 ms; `/flaky` closes the connection without answering when
+/// it is not the connection's first request; `/silent` never answers; `/early` answers 413 on
+/// the head without reading the body; `/big` streams 64 MiB, each write waiting for the last;
+/// `/ended` is the API's 401 for a session that has ended.
 final class ScriptedAPI: Sendable {
     struct Stats: Sendable {
         var opened = 0
@@ -80,16 +82,21 @@ final class ScriptedAPI: Sendable {
             switch self.unwrapInboundIn(data) {
             case .head(let head):
                 self.requests += 1
-                self.path = head.uri
+                self.path = head.uri.hasPrefix("/api/v1/") ? String(head.uri.dropFirst(7)) : head.uri
                 self.answered = false
-                if head.uri == "/flaky" && self.requests > 1 { context.close(promise: nil) }
-                if head.uri == "/early" { self.answer(context, status: .payloadTooLarge, body: "too big") }
+                if self.path == "/flaky" && self.requests > 1 { context.close(promise: nil) }
+                if self.path == "/early" { self.answer(context, status: .payloadTooLarge, body: "too big") }
             case .body:
                 break
             case .end:
                 switch self.path {
                 case "/ok", "/flaky": self.answer(context, status: .ok, body: "ok")
                 case "/big": self.stream(context)
+                case "/ended": self.answer(context, status: .unauthorized, body: #"{"error":{"code":"session_ended","message":"This session has ended."}}"#)
+                case "/slow":
+                    context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(300)) {
+                        self.answer(context, status: .ok, body: "slow")
+                    }
                 default: break
                 }
             }

@@ -7,6 +7,9 @@ import Mustache
 import OrcastraRuntime
 import ServiceLifecycle
 
+/// The `Server` header of every answer.
+let gatewayServerName = "orcastra-gateway"
+
 /// Builds the gateway from configuration: logging, clients, templates, router.
 func buildApplication(reader: ConfigReader, sink: LogSink = .standardOutput) async throws -> some ApplicationProtocol {
     let config = try GatewayConfig(settings: Settings(reader: reader))
@@ -32,36 +35,44 @@ func buildApplication(config: GatewayConfig, sink: LogSink) async throws -> some
     for warning in warnings { Logger(label: "orcastra-gateway").warning("\(warning)") }
     let assets = try GatewayAssets.bundled()
     let templates = try await MustacheLibrary(directory: assets.templates.path)
+    let logger = Logger(label: "orcastra-gateway")
+    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle,
+                             opened: sessions)
+    let probes = config.probeBlock.map { ProbeBlockMiddleware(settings: $0, redis: redis, config: config.service, sink: sink) }
     let router = buildRouter(
-        config: config, sink: sink, http: http.client, upstream: upstream, redis: redis, sessions: sessions, templates: templates,
+        config: config, sink: sink, http: http.client, upstream: upstream, redis: redis, vault: vault, probes: probes, templates: templates,
         publicFolder: assets.public.path,
         health: HealthMonitor(version: config.service.version, checks: checks, warnings: warnings)
     )
+    // API calls whose session is already in memory skip the router (`DirectRelay`).
+    let relay = RelayRoute(
+        upstream: upstream, vault: vault, skew: config.auth.refreshSkew, clientIP: config.service.clientIP, probes: probes,
+        publicOrigin: GatewayConfig.origin(of: config.publicURL), serverName: gatewayServerName,
+        accessLog: AccessLogMiddleware(config: config.service, sink: sink), logger: logger)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.service.httpHost, port: config.service.httpPort), serverName: "orcastra-gateway"),
+        server: .http1(configuration: .init(additionalChannelHandlers: [DirectRelay(route: relay)])),
+        configuration: .init(address: .hostname(config.service.httpHost, port: config.service.httpPort), serverName: gatewayServerName),
         services: services,
-        logger: Logger(label: "orcastra-gateway")
+        logger: logger
     )
 }
 
 /// The gateway's routes; every dependency is passed in.
 func buildRouter(
-    config: GatewayConfig, sink: LogSink, http: HTTPClient, upstream: UpstreamPool, redis: RedisClient, sessions: OpenedSessions,
-    templates: MustacheLibrary, publicFolder: String,
+    config: GatewayConfig, sink: LogSink, http: HTTPClient, upstream: UpstreamPool, redis: RedisClient, vault: SessionVault,
+    probes: ProbeBlockMiddleware?, templates: MustacheLibrary, publicFolder: String,
     health: HealthMonitor
 ) -> Router<AppRequestContext> {
     let logger = Logger(label: "orcastra-gateway")
     let pages = PageRenderer(templates: templates, version: config.service.version, formActions: config.formActions)
     let party = RelyingParty(settings: config.auth, http: http, publicURL: config.publicURL)
     let api = APIClient(http: http, apiURL: config.apiURL, proxySecret: config.auth.proxySecret)
-    let vault = SessionVault(redis: redis, key: config.auth.keys.sessionSealing, maxAge: config.auth.sessionMaxAge, idle: config.auth.sessionIdle,
-                             opened: sessions)
     let guardian = SessionGuard(vault: vault, redis: redis, party: party, api: api, clientIP: config.service.clientIP,
                                  skew: config.auth.refreshSkew, logger: logger)
     // Proxied bodies stream through untouched; the API applies its own limit.
     let router = Router<AppRequestContext>.standard(config: config.service, sink: sink, bodyLimitExempt: [APIProxy.prefix]) { edge in
-        if let probes = config.probeBlock { edge.add(middleware: ProbeBlockMiddleware(settings: probes, redis: redis, config: config.service, sink: sink)) }
+        if let probes { edge.add(middleware: probes) }
     }
     router.add(middleware: HTMLErrorPages(pages: pages))
     router.add(middleware: FileMiddleware(publicFolder, urlBasePath: "/static", cacheControl: GatewayAssets.cacheControl))

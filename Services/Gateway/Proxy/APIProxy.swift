@@ -59,30 +59,21 @@ struct APIProxy {
 
     /// Sends `request` on to the API, with the session's credentials when there is one.
     func send(_ request: Request, context: AppRequestContext, session current: SessionGuard.Current?) async throws -> Response {
-        var uri = self.upstream.endpoint.basePath + request.uri.path
-        if let query = request.uri.query, !query.isEmpty { uri += "?" + query }
-        var headers = ProxyHeaders.outbound(from: request.headers)
-        headers.add(name: "Host", value: self.upstream.endpoint.authority)
-        headers.replaceOrAdd(name: "X-Request-ID", value: context.state.requestID)
-        if let current {
-            headers.add(name: "Authorization", value: "Bearer " + current.session.accessToken)
-            headers.add(name: "X-Orcastra-Session", value: current.session.apiSessionID.uuidString.lowercased())
-        }
-        let client = self.clientIP.resolve(request, context: context)
-        if let ip = client.ip { headers.add(name: "X-Forwarded-For", value: ip) }
-        if let host = request.head.authority { headers.add(name: "X-Forwarded-Host", value: host) }
+        var head = ProxyHeaders.requestHead(
+            request.method, path: request.uri.path, query: request.uri.query, headers: request.headers, authority: request.head.authority,
+            endpoint: self.upstream.endpoint, requestID: context.state.requestID, credentials: current.map { .init($0.session) },
+            clientIP: self.clientIP.resolve(request, context: context).ip)
         let body: UpstreamPool.Body
         if request.method == .get || request.method == .head {
             body = .none
         } else if let length = request.headers[.contentLength].flatMap({ Int($0) }), length <= Self.wholeBodyLimit {
-            headers.add(name: "Content-Length", value: String(length))
+            head.headers.add(name: "Content-Length", value: String(length))
             body = .whole(try await request.body.collect(upTo: length))
         } else {
-            if let length = request.headers[.contentLength] { headers.add(name: "Content-Length", value: length) }
-            else { headers.add(name: "Transfer-Encoding", value: "chunked") }
+            if let length = request.headers[.contentLength] { head.headers.add(name: "Content-Length", value: length) }
+            else { head.headers.add(name: "Transfer-Encoding", value: "chunked") }
             body = .stream(request.body)
         }
-        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: uri, headers: headers)
 
         let upstream: UpstreamResponse
         do {
@@ -131,6 +122,11 @@ struct APIProxy {
     /// upload still streaming is stopped there (the connection is then closed, not reused).
     static let wholeBodyLimit = UpstreamHandler.wholeLimit
 
+    /// Whether the body of a 401 is the API saying the session has ended.
+    static func saysSessionEnded(_ body: ByteBuffer) -> Bool {
+        (try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(buffer: body)))?.error.code == "session_ended"
+    }
+
     /// The API refused the session's credentials: if it says the session has ended, the
     /// gateway forgets it too, so the next page asks the browser to sign in.
     func unauthorized(_ upstream: UpstreamResponse, current: SessionGuard.Current) async throws -> Response {
@@ -146,7 +142,7 @@ struct APIProxy {
             }
         }
         await upstream.endUpload()
-        if let error = try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(buffer: body)), error.error.code == "session_ended" {
+        if Self.saysSessionEnded(body) {
             try await self.guardian.vault.delete(current.id)
         }
         return Response(status: .unauthorized, headers: ProxyHeaders.inbound(from: upstream.head.headers), body: .init(byteBuffer: body))

@@ -51,6 +51,41 @@ enum ProxyHeaders {
         return out
     }
 
+    /// What a signed-in request carries to the API: the session's access token and the API's
+    /// id of the session, lower-case (as `OpenedSessions` keeps it: not formatted per request).
+    struct Credentials {
+        var accessToken: String
+        var apiSession: String
+
+        init(accessToken: String, apiSession: String) {
+            self.accessToken = accessToken
+            self.apiSession = apiSession
+        }
+
+        init(_ session: GatewaySession) {
+            self.init(accessToken: session.accessToken, apiSession: session.apiSessionID.uuidString.lowercased())
+        }
+    }
+
+    /// The head the API gets for a browser's request to `path`, body framing not yet added:
+    /// the browser's headers as `outbound` leaves them, then ours (`Host`, the request id, the
+    /// session's credentials when there is one, the client address and the host it asked for).
+    static func requestHead(_ method: HTTPRequest.Method, path: String, query: String?, headers: HTTPFields, authority: String?,
+                            endpoint: UpstreamPool.Endpoint, requestID: String, credentials: Credentials?, clientIP: String?) -> HTTPRequestHead {
+        var uri = endpoint.basePath + path
+        if let query, !query.isEmpty { uri += "?" + query }
+        var out = self.outbound(from: headers)
+        out.add(name: "Host", value: endpoint.authority)
+        out.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        if let credentials {
+            out.add(name: "Authorization", value: "Bearer " + credentials.accessToken)
+            out.add(name: "X-Orcastra-Session", value: credentials.apiSession)
+        }
+        if let clientIP { out.add(name: "X-Forwarded-For", value: clientIP) }
+        if let authority { out.add(name: "X-Forwarded-Host", value: authority) }
+        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method.rawValue), uri: uri, headers: out)
+    }
+
     /// API → browser: drop hop-by-hop and `Content-Length` (the streamed body declares it).
     static func inbound(from headers: HTTPHeaders) -> HTTPFields {
         let listed = connectionListed(headers.first(name: "connection"))

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Where requests that change something may come from.
@@ -6,8 +7,12 @@ enum SameOrigin {
     /// if the browser sent one, is `NEXTAUTH_URL`'s: SameSite=Lax does not stop a sibling
     /// subdomain or another port of this host. Used by the API proxy and by sign-out.
     static func allows(_ request: Request, publicOrigin: String) -> Bool {
-        if request.method == .get || request.method == .head { return true }
-        guard let origin = request.headers[.origin] else { return true }
+        self.allows(request.method, origin: request.headers[.origin], publicOrigin: publicOrigin)
+    }
+
+    static func allows(_ method: HTTPRequest.Method, origin: String?, publicOrigin: String) -> Bool {
+        if method == .get || method == .head { return true }
+        guard let origin else { return true }
         return origin == publicOrigin
     }
 }

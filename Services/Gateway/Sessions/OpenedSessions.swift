@@ -40,11 +40,12 @@ final class OpenedSessions: Sendable {
         self.state = Mutex(State(entries: BoundedMemo(capacity: capacity)))
     }
 
-    /// The session at `key` if a recent read may stand for a new one.
-    func trusted(at key: String, now: ContinuousClock.Instant = .now) -> GatewaySession? {
+    /// The session at `key`, and its API session id as sent to the API, if a recent read may
+    /// stand for a new one.
+    func trusted(at key: String, now: ContinuousClock.Instant = .now) -> (session: GatewaySession, apiSession: String)? {
         self.state.withLock { state in
             guard state.subscribed, let entry = state.entries[key], let until = entry.trustedUntil, now < until else { return nil }
-            return entry.session
+            return (entry.session, entry.apiSession)
         }
     }
 

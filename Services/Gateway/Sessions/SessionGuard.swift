@@ -33,7 +33,7 @@ struct SessionGuard: Sendable {
 
     func current(_ request: Request, context: AppRequestContext) async throws -> Current? {
         // At most one Redis round trip: the read also checks the API's session-ended flag.
-        guard let id = request.cookies[SessionVault.cookieName]?.value, let session = try await self.vault.load(id) else { return nil }
+        guard let id = SessionVault.cookieID(in: request.headers), let session = try await self.vault.load(id) else { return nil }
         guard session.needsRefresh(skew: self.skew) else { return Current(id: id, session: session) }
         let client = self.clientIP.resolve(request, context: context).ip
         return try await self.refresh(id: id, stale: session, requestID: context.state.requestID, client: client).map { Current(id: id, session: $0) }

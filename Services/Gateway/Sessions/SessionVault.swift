@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import OrcastraRuntime
 
 /// Gateway sessions in Redis, sealed with AES-GCM under a key derived from `NEXTAUTH_SECRET`.
@@ -38,6 +39,30 @@ struct SessionVault: Sendable {
     var cookieLifetime: Int { Int(self.maxAge.components.seconds) }
 
     static let cookieName = "orcastra_session"
+
+    /// The session id a request's `Cookie` headers carry: the first `orcastra_session`, as
+    /// Hummingbird's cookie lookup finds it, read on bytes (every request asks).
+    static func cookieID(in fields: HTTPFields) -> String? {
+        let name = Array(Self.cookieName.utf8) + [UInt8(ascii: "=")]
+        for header in fields[values: .cookie] {
+            var rest = Substring(header).utf8
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: UInt8(ascii: ";")) ?? rest.endIndex
+                let pair = rest[..<end].drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                if pair.starts(with: name) { return String(Substring(pair.dropFirst(name.count))) }
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            }
+        }
+        return nil
+    }
+
+    /// The session stored at `key` (`redisKey` of its cookie id) when memory may stand for a
+    /// read (`OpenedSessions.trusted`) and it is within its lifetime, with its API session id as
+    /// sent to the API; nil means "read Redis" (`load`), not "signed out".
+    func trusted(key: String) -> (session: GatewaySession, apiSession: String)? {
+        guard let trusted = self.opened.trusted(at: key), self.ttl(of: trusted.session) != nil else { return nil }
+        return trusted
+    }
 
     /// `orcastra:gw-session:` and the lower-case hex SHA-256 of the cookie id, built in one
     /// buffer: it runs on every request.
@@ -121,7 +146,7 @@ struct SessionVault: Sendable {
     private func open(_ id: String, fresh: Bool) async throws -> Found {
         guard id.utf8.count == 43 else { return .none }
         let key = Self.redisKey(id)
-        if !fresh, let trusted = self.opened.trusted(at: key) { return .session(trusted) }
+        if !fresh, let trusted = self.opened.trusted(at: key) { return .session(trusted.session) }
         // Reading is using: the idle time starts again (`load` refuses what is past `maxAge`).
         let generation = self.opened.generation
         let value = try await self.readAndRenew(key)

@@ -34,10 +34,16 @@ public struct APIError: APIErrorConvertible, HTTPResponseError, CustomStringConv
     public var apiError: APIError { self }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let (headers, body) = try self.encoded()
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The headers and JSON body this error is answered with, for code that writes answers
+    /// without a router (the gateway's direct relay).
+    public func encoded() throws -> (headers: HTTPFields, body: ByteBuffer) {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let data = try JSONCoding.encoder.encode(ErrorBody(code: self.code, message: self.message))
-        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (headers, ByteBuffer(bytes: try JSONCoding.encoder.encode(ErrorBody(code: self.code, message: self.message))))
     }
 
     /// The snake_case code used when only a status is known.

@@ -93,7 +93,7 @@ public struct AccessLogMiddleware: RouterMiddleware {
     }
 
     /// Everything known when the request arrived; `emit` completes and writes the line.
-    struct PendingLine: Sendable {
+    public struct PendingLine: Sendable {
         let middleware: AccessLogMiddleware
         let method: String
         let path: String
@@ -104,21 +104,37 @@ public struct AccessLogMiddleware: RouterMiddleware {
         let received: Counter
 
         init(middleware: AccessLogMiddleware, request: Request, context: Context, start: ContinuousClock.Instant, received: Counter) {
+            self.init(middleware: middleware, method: request.method, path: request.uri.path, query: request.uri.query,
+                      headers: request.headers, client: middleware.clientIP.resolve(request, context: context),
+                      state: context.state, start: start, received: received)
+        }
+
+        /// For answers written without the router (the gateway's direct relay): the same line
+        /// from the request's parts, the client already resolved and the body's size known.
+        public init(middleware: AccessLogMiddleware, method: HTTPRequest.Method, path: String, query: String?, headers: HTTPFields,
+                    client: ResolvedClient, state: RequestState, start: ContinuousClock.Instant, requestBytes: Int) {
+            let received = Counter()
+            received.add(requestBytes)
+            self.init(middleware: middleware, method: method, path: path, query: query, headers: headers, client: client,
+                      state: state, start: start, received: received)
+        }
+
+        private init(middleware: AccessLogMiddleware, method: HTTPRequest.Method, path: String, query: String?, headers: HTTPFields,
+                     client resolved: ResolvedClient, state: RequestState, start: ContinuousClock.Instant, received: Counter) {
             self.middleware = middleware
-            self.method = request.method.rawValue
-            self.path = request.uri.path
-            self.query = AccessLogMiddleware.redacted(query: request.uri.query)
-            let resolved = middleware.clientIP.resolve(request, context: context)
+            self.method = method.rawValue
+            self.path = path
+            self.query = AccessLogMiddleware.redacted(query: query)
             self.client = AccessLogClient(
                 ip: resolved.ip, proxyIP: resolved.proxyIP, ipSource: resolved.source, proxyTrusted: resolved.proxyTrusted,
-                userAgent: request.headers[.userAgent], origin: request.headers[.origin]
+                userAgent: headers[.userAgent], origin: headers[.origin]
             )
-            self.state = context.state
+            self.state = state
             self.start = start
             self.received = received
         }
 
-        func emit(status: Int, sent: Int) {
+        public func emit(status: Int, sent: Int) {
             let entry = AccessLogEntry(
                 timestamp: Timestamp.now(), requestID: self.state.requestID, service: self.middleware.service,
                 version: self.middleware.version, method: self.method, path: self.path, queryParams: self.query,

@@ -33,6 +33,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 public final class RequestState: Sendable {
     private let storage = Mutex(Storage())
 
+    public init() {}
+
     struct Storage {
         var requestID = ""
         var user = AccessLogUser()

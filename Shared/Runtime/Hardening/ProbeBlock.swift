@@ -91,6 +91,12 @@ public struct ProbeBlockMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// Whether a request to `path` from `ip` is known to pass without asking Redis: not a
+    /// probe, and the address lately found clear. False means "ask" (`handle`), not "blocked".
+    public func clearInMemory(path: String, ip: String?) -> Bool {
+        !Self.isProbe(path) && self.memo.answer(ip ?? "unknown") == .clear
+    }
+
     /// Whether `ip` is blocked: remembered, or asked of Redis (`PTTL` of its block key) and
     /// then remembered. Redis down → clear, and not remembered.
     func blocked(_ ip: String, key: String) async -> ProbeBlockMemo.Answer {

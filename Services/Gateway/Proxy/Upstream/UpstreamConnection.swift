@@ -13,10 +13,10 @@ struct UpstreamConnection: Sendable {
         switch body {
         case .none, .whole:
             let whole: ByteBuffer? = if case .whole(let buffer) = body { buffer } else { nil }
-            self.onLoop { handler.value.begin(head, body: whole, complete: true, idleTimeout: idleTimeout, promise: promise) }
+            self.onLoop { handler.value.begin(head, body: whole, complete: true, idleTimeout: idleTimeout, receiver: AwaitedAnswer(promise: promise)) }
             return try await self.answer(promise)
         case .stream(let chunks):
-            self.onLoop { handler.value.begin(head, body: nil, complete: false, idleTimeout: idleTimeout, promise: promise) }
+            self.onLoop { handler.value.begin(head, body: nil, complete: false, idleTimeout: idleTimeout, receiver: AwaitedAnswer(promise: promise)) }
             // The upload runs beside the answer, which may stream back while it goes on (or come
             // early, a 413, say: the handler then closes the connection rather than reuse a
             // half-sent request). An upload that fails (the browser went away) closes the

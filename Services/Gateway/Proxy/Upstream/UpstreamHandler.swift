@@ -2,8 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The end of a connection to the API's pipeline: runs one exchange at a time and hands the
-/// answer over, whole when it is small and declared so, otherwise as a stream with
-/// backpressure (the socket is read only as fast as the browser takes the body).
+/// answer, part by part, to the exchange's `UpstreamReceiver`; a receiver that cannot take
+/// more pauses socket reads until it calls `resume`.
 ///
 /// Everything here runs on the connection's event loop; `UpstreamConnection` is the face the
 /// proxy's tasks see. Why not AsyncHTTPClient: the gateway's every proxied request goes to the
@@ -15,16 +15,23 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    /// Answers that declare a length up to this are collected here and handed over in one piece
+    /// Answers that declare a length up to this are collected and handed over in one piece
     /// (nearly every answer: small JSON); larger or undeclared ones stream.
     static let wholeLimit = 64 * 1024
+
+    /// What a receiver wants after a piece of body.
+    enum Demand {
+        case more
+        /// Stop reading the socket until `resume()`.
+        case pause
+        /// The receiver is gone: the exchange is abandoned and the connection closed.
+        case stop
+    }
 
     private enum State {
         /// No exchange; the connection may be leased.
         case idle
-        case awaitingHead(EventLoopPromise<UpstreamResponse>)
-        case collecting(EventLoopPromise<UpstreamResponse>, HTTPResponseHead, ByteBuffer)
-        case streaming(UpstreamBody.Source)
+        case exchanging(any UpstreamReceiver, answered: Bool)
         /// The connection failed or closed; it is never used again.
         case closed
     }
@@ -32,15 +39,15 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     private var context: ChannelHandlerContext?
     /// Called (on the event loop) when an exchange ended cleanly on a connection that may carry
-    /// the next one: the pool takes it back before the answer reaches its reader, so whoever
-    /// reads the answer has nothing to give back.
+    /// the next one: the pool takes it back before the answer's end reaches its receiver, so
+    /// the receiver has nothing to give back.
     private let reusable: (UpstreamConnection) -> Void
-    /// Counts exchanges, so a stream's late "consumer gone" cannot touch a later exchange.
+    /// Counts exchanges, so a late "resume" or "consumer gone" cannot touch a later exchange.
     private var exchange = 0
     private var keepAlive = true
     /// The request's `.end` has been written (false while an upload is still streaming).
     private var requestSent = true
-    /// The body's consumer asked for a pause; socket reads wait until it wants more.
+    /// The receiver asked for a pause; socket reads wait until it wants more.
     private var paused = false
     private var readPending = false
     private var idleTimeout = TimeAmount.seconds(300)
@@ -60,14 +67,17 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Starts an exchange: writes the head, the body when it is whole, and `.end` when
-    /// `complete` (otherwise the caller streams the rest through the channel).
-    func begin(_ head: HTTPRequestHead, body: ByteBuffer?, complete: Bool, idleTimeout: TimeAmount, promise: EventLoopPromise<UpstreamResponse>) {
+    /// `complete` (otherwise the caller streams the rest through the channel). Answers the
+    /// exchange's number, or nil when the connection could not take it (the receiver has then
+    /// been told).
+    @discardableResult
+    func begin(_ head: HTTPRequestHead, body: ByteBuffer?, complete: Bool, idleTimeout: TimeAmount, receiver: any UpstreamReceiver) -> Int? {
         guard case .idle = self.state, let context = self.context, context.channel.isActive else {
-            promise.fail(UpstreamError.closed)
-            return
+            receiver.failed(UpstreamError.closed)
+            return nil
         }
         self.exchange += 1
-        self.state = .awaitingHead(promise)
+        self.state = .exchanging(receiver, answered: false)
         self.keepAlive = head.isKeepAlive
         self.requestSent = complete
         self.paused = false
@@ -78,6 +88,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if complete { context.write(self.wrapOutboundOut(.end(nil)), promise: nil) }
         context.flush()
         self.armTimer(context)
+        return self.exchange
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -88,33 +99,21 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.lastRead = .now()
         switch (self.unwrapInboundIn(data), self.state) {
-        case (.head(let head), .awaitingHead(let promise)):
+        case (.head(let head), .exchanging(let receiver, answered: false)):
             // 1xx heads are interim; the real answer follows.
             if head.status.code < 200 { return }
             self.keepAlive = self.keepAlive && head.isKeepAlive
-            if let length = Self.declaredLength(head), length <= Self.wholeLimit {
-                self.state = .collecting(promise, head, context.channel.allocator.buffer(capacity: length))
-            } else {
-                let body = UpstreamBody.make(demand: UpstreamDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: self.exchange))
-                self.state = .streaming(body.source)
-                promise.succeed(UpstreamResponse(head: head, body: .stream(body.sequence)))
+            self.state = .exchanging(receiver, answered: true)
+            receiver.head(head, length: Self.declaredLength(head), from: self, exchange: self.exchange)
+        case (.body(let chunk), .exchanging(let receiver, answered: true)):
+            switch receiver.body(chunk) {
+            case .more: break
+            case .pause: self.paused = true
+            case .stop: self.abandon(context)
             }
-        case (.body(var chunk), .collecting(let promise, let head, var buffer)):
-            self.state = .idle  // lets `buffer` be appended to in place
-            buffer.writeBuffer(&chunk)
-            self.state = .collecting(promise, head, buffer)
-        case (.body(let chunk), .streaming(let source)):
-            switch source.yield(chunk) {
-            case .produceMore: break
-            case .stopProducing: self.paused = true
-            case .dropped: self.abandon(context)
-            }
-        case (.end, .collecting(let promise, let head, let buffer)):
+        case (.end, .exchanging(let receiver, answered: true)):
             self.ended(context)
-            promise.succeed(UpstreamResponse(head: head, body: .whole(buffer)))
-        case (.end, .streaming(let source)):
-            self.ended(context)
-            source.finish()
+            receiver.end()
         default:
             // Bytes no exchange asked for: this connection's framing cannot be trusted.
             self.fail(UpstreamError.unexpectedAnswer)
@@ -147,8 +146,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if self.paused { self.readPending = true } else { context.read() }
     }
 
-    /// The body's consumer wants more.
-    func resume() {
+    /// The receiver of `exchange` wants more.
+    func resume(exchange: Int) {
+        guard exchange == self.exchange else { return }
         self.paused = false
         if self.readPending, let context = self.context {
             self.readPending = false
@@ -156,9 +156,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The body's consumer stopped listening (the browser went away) before the answer ended.
-    func consumerGone(exchange: Int) {
-        guard exchange == self.exchange, case .streaming = self.state, let context = self.context else { return }
+    /// The receiver of `exchange` went away (the browser left) before the answer ended.
+    func abandon(exchange: Int) {
+        guard exchange == self.exchange, case .exchanging = self.state, let context = self.context else { return }
         self.abandon(context)
     }
 
@@ -182,11 +182,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timer = nil
         let state = self.state
         self.state = .closed
-        switch state {
-        case .awaitingHead(let promise), .collecting(let promise, _, _): promise.fail(error)
-        case .streaming(let source): source.finish(error)
-        case .idle, .closed: break
-        }
+        if case .exchanging(let receiver, _) = state { receiver.failed(error) }
     }
 
     /// Fails the exchange when nothing has been read for `idleTimeout`; one timer per exchange,

@@ -84,15 +84,34 @@ final class UpstreamPool: Service, Sendable {
     /// task runs on an event loop (`Startup.runTasksOnEventLoops`), and a connection on the
     /// same loop is written and read without waking the other thread.
     private func lease() async throws -> (UpstreamConnection, reused: Bool) {
-        while let idle = self.state.withLock({ state -> UpstreamConnection? in
-            guard !state.idle.isEmpty else { return nil }
-            let local = state.idle.lastIndex { $0.channel.eventLoop.inEventLoop } ?? state.idle.index(before: state.idle.endIndex)
-            return state.idle.remove(at: local)
-        }) {
+        while let idle = self.takeIdle(preferring: nil) {
             if idle.channel.isActive { return (idle, true) }
             idle.channel.close(promise: nil)
         }
         return (try await self.connect(), false)
+    }
+
+    /// An idle connection on `loop` (the direct relay's, which reads and writes both sides on
+    /// its own loop), or nil when none is kept there.
+    func idleConnection(on loop: any EventLoop) -> UpstreamConnection? {
+        while let idle = self.takeIdle(preferring: loop) {
+            if idle.channel.isActive { return idle }
+            idle.channel.close(promise: nil)
+        }
+        return nil
+    }
+
+    /// With `loop`, only a connection on it; without, one on the calling thread's loop if any,
+    /// else the most recently returned.
+    private func takeIdle(preferring loop: (any EventLoop)?) -> UpstreamConnection? {
+        self.state.withLock { state -> UpstreamConnection? in
+            if let loop {
+                return state.idle.lastIndex { $0.channel.eventLoop === loop }.map { state.idle.remove(at: $0) }
+            }
+            guard !state.idle.isEmpty else { return nil }
+            let local = state.idle.lastIndex { $0.channel.eventLoop.inEventLoop } ?? state.idle.index(before: state.idle.endIndex)
+            return state.idle.remove(at: local)
+        }
     }
 
     /// Takes back a connection whose exchange ended cleanly, or closes it when enough are idle.
@@ -106,13 +125,18 @@ final class UpstreamPool: Service, Sendable {
     }
 
     private func connect() async throws -> UpstreamConnection {
-        guard self.state.withLock({ $0.open }) else { throw UpstreamError.closed }
-        let (endpoint, tls) = (self.endpoint, self.tls)
         // `any()` is the loop this task runs on, when it runs on one.
-        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton.any())
+        try await self.connect(on: MultiThreadedEventLoopGroup.singleton.any()).get()
+    }
+
+    /// Opens a new connection on `loop`.
+    func connect(on loop: any EventLoop) -> EventLoopFuture<UpstreamConnection> {
+        guard self.state.withLock({ $0.open }) else { return loop.makeFailedFuture(UpstreamError.closed) }
+        let (endpoint, tls) = (self.endpoint, self.tls)
+        return ClientBootstrap(group: loop)
             .connectTimeout(self.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: endpoint.host, port: endpoint.port) { channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
@@ -121,10 +145,13 @@ final class UpstreamPool: Service, Sendable {
                         try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try pipeline.addHTTPClientHandlers()
-                    let handler = UpstreamHandler { [weak self] in self?.putBack($0) }
-                    try pipeline.addHandler(handler)
-                    return UpstreamConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    try pipeline.addHandler(UpstreamHandler { [weak self] in self?.putBack($0) })
                 }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                return UpstreamConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
     }
 

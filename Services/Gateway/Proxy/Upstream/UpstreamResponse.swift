@@ -50,13 +50,13 @@ struct UpstreamDemand: NIOAsyncSequenceProducerDelegate {
     let exchange: Int
 
     func produceMore() {
-        let handler = self.handler
-        handler.eventLoop.execute { handler.value.resume() }
+        let (handler, exchange) = (self.handler, self.exchange)
+        handler.eventLoop.execute { handler.value.resume(exchange: exchange) }
     }
 
     func didTerminate() {
         let (handler, exchange) = (self.handler, self.exchange)
-        handler.eventLoop.execute { handler.value.consumerGone(exchange: exchange) }
+        handler.eventLoop.execute { handler.value.abandon(exchange: exchange) }
     }
 }
 
