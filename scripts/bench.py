@@ -12,8 +12,10 @@ free ports with the same .env, and measures `GET /api/v1/me` with Debian's `wrk`
   direct     `api` again, right after the gateway, with the same kind of token
   nginx      Debian's nginx (1 worker, upstream keepalive) as a plain reverse proxy of `api`
 
-It prints requests/s, p50 and p99 for each, the ratios (api/hello, gateway/nginx,
-gateway/direct), each service's RSS idle and after load, and how many times the provider's
+It prints requests/s, p50 and p99 for each, the CPU time per request of the process measured
+(for the two proxies also the API's behind them), the ratios (api/hello, gateway/nginx,
+gateway/direct), the p50 of gateway, direct and nginx on a single connection (what a hop adds
+when nothing queues), each service's RSS idle and after load, and how many times the provider's
 JWKS was fetched during the run. Numbers only: nothing here passes or fails on speed.
 Options: --duration S (15), --connections N (32), --threads N (2), --no-build,
 --only NAME,... (measure some rows only, e.g. `--only gateway,nginx` while working on the
@@ -49,6 +51,22 @@ def wait_for(url, process, what):
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     die(f"{what} did not answer at {url}")
+
+
+def cpu_seconds(group):
+    """CPU time (user + system) used so far by every process of a process group (nginx's
+    worker included: each service is started in a session of its own)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid):
@@ -214,7 +232,22 @@ http {{
                 continue
             port = ports["api" if name == "direct" else name]
             print(f"measuring {name} ({args.duration} s) ...", flush=True)
+            # CPU per request of the process in front, and of the API behind a proxy.
+            front = processes["api" if name == "direct" else name].pid
+            behind = processes["api"].pid if name in ("gateway", "nginx") else None
+            before = (cpu_seconds(front), cpu_seconds(behind) if behind else 0)
             results[name] = wrk(f"http://127.0.0.1:{port}{path}", header, args)
+            total = max(results[name]["total"], 1)
+            results[name]["cpu"] = (cpu_seconds(front) - before[0]) / total * 1e6
+            results[name]["cpu_api"] = (cpu_seconds(behind) - before[1]) / total * 1e6 if behind else None
+        # What a hop adds to one request when nothing queues: under the main run's saturating
+        # load a slower path also waits longer in line (p50 ≈ connections / throughput).
+        single = {}
+        one = argparse.Namespace(threads=1, connections=1, duration=min(args.duration, 5))
+        for name, path, header in runs:
+            if name in ("gateway", "direct", "nginx") and name in only:
+                print(f"measuring {name} on one connection ({one.duration} s) ...", flush=True)
+                single[name] = wrk(f"http://127.0.0.1:{ports['api' if name == 'direct' else name]}{path}", header, one)
         loaded = {name: rss_mb(processes[name].pid) for name in ("api", "api+rl", "gateway")}
         jwks = jwks_fetches() - jwks_before
     finally:
@@ -228,9 +261,10 @@ http {{
                 os.killpg(process.pid, signal.SIGKILL)
 
     print(f"\nGET /api/v1/me, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.configuration} builds, loopback\n")
-    print(f"{'what':<10} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'non-2xx':>8}")
+    print(f"{'what':<10} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'non-2xx':>8} {'CPU µs/req':>11} {'+ API':>6}")
     for name, r in results.items():
-        print(f"{name:<10} {r['rps']:>11,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['total']:>9} {r['bad']:>8}  {r['errors']}")
+        api = f"{r['cpu_api']:>6.0f}" if r["cpu_api"] is not None else f"{'':>6}"
+        print(f"{name:<10} {r['rps']:>11,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['total']:>9} {r['bad']:>8} {r['cpu']:>11.0f} {api}  {r['errors']}")
     print("\nratios")
     for top, bottom, label in (("api", "hello", "api / hello"), ("api+rl", "hello", "api+rl / hello"), ("gateway", "nginx", "gateway / nginx"),
                                ("gateway", "direct", "gateway / direct"), ("nginx", "direct", "nginx / direct")):
@@ -243,6 +277,11 @@ http {{
         elif (top, bottom) == ("gateway", "direct"):
             extra = f"   (p50 {a['p50'] - b['p50']:+.2f} ms over direct)"
         print(f"  {label:<18} {a['rps'] / b['rps']:6.1%}{extra}")
+    if single:
+        print("\none connection, no queueing: p50 ms")
+        for name, r in single.items():
+            added = f"   ({r['p50'] - single['direct']['p50']:+.2f} ms over direct)" if name != "direct" and "direct" in single else ""
+            print(f"  {name:<16} {r['p50']:6.2f}{added}")
     print("\nRSS (MB)            idle   after load")
     for name in ("api", "api+rl", "gateway"):
         print(f"  {name:<16} {idle[name]:6.1f}   {loaded[name]:6.1f}")

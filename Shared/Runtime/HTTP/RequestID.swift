@@ -11,8 +11,12 @@ public enum RequestID {
 
     public static func sanitised(_ raw: String?) -> String? {
         guard let raw, !raw.isEmpty, raw.utf8.count <= 128 else { return nil }
-        let allowed = raw.unicodeScalars.allSatisfy { s in
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "-_.:".unicodeScalars.contains(s))
+        // On bytes: every proxied request carries one, and Unicode property lookups per
+        // character showed in the API's profile.
+        let allowed = raw.utf8.allSatisfy { byte in
+            let letter = byte | 0x20
+            return (letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
         return allowed ? raw : nil
     }
