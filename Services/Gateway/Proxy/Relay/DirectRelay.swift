@@ -179,8 +179,10 @@ final class DirectRelay: ChannelDuplexHandler, RemovableChannelHandler, Upstream
             exchange.sent = exchange.refusalBody.readableBytes
             context.write(self.wrapOutboundOut(.body(exchange.refusalBody)), promise: nil)
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        // Logged as the answer is handed over, like the router's small answers: whoever reads
+        // the answer finds its line written.
         exchange.plan.line.emit(status: exchange.status ?? 0, sent: exchange.sent)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         self.finish(context)
     }
 
@@ -204,10 +206,10 @@ final class DirectRelay: ChannelDuplexHandler, RemovableChannelHandler, Upstream
         guard let (fields, body) = try? refusal.encoded() else { return }
         exchange.status = refusal.status.code
         exchange.sent = body.readableBytes
+        exchange.plan.line.emit(status: refusal.status.code, sent: body.readableBytes)
         context.write(self.wrapOutboundOut(.head(HTTPResponse(status: refusal.status, headerFields: self.answerFields(fields, exchange, length: body.readableBytes)))), promise: nil)
         context.write(self.wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-        exchange.plan.line.emit(status: refusal.status.code, sent: body.readableBytes)
         self.finish(context)
     }
 
