@@ -106,7 +106,7 @@ struct DirectRelayTests {
     }
 
     @Test("what the relay must not decide reaches the router", arguments: [
-        "no cookie", "unknown session", "HEAD", "health", "cross-origin POST", "body over 64 KiB", "not the API",
+        "no cookie", "unknown session", "HEAD", "health", "cross-origin POST", "body over 64 KiB", "protocol switch", "not the API",
     ])
     func leftToRouter(_ kind: String) async throws {
         try await withUpstream { api in
@@ -124,6 +124,7 @@ struct DirectRelayTests {
                     (method, body) = (.post, ByteBuffer(string: "{}"))
                     headers[.origin] = "http://evil.example"
                 case "body over 64 KiB": (method, body) = (.post, ByteBuffer(repeating: 0x41, count: 65 * 1024))
+                case "protocol switch": headers[.upgrade] = "websocket"
                 default: path = "/clusters"
                 }
                 let response = try await relay.client.execute(uri: path, method: method, headers: headers, body: body)

@@ -8,12 +8,12 @@ import OrcastraRuntime
 /// Only what the router's proxy would forward as it is, decided from the request's head with
 /// nothing to wait for: a call under `/api/v1/` (the public health path aside) by GET, POST,
 /// PUT, PATCH or DELETE, without a body or with one of declared length up to 64 KiB, keeping
-/// the connection open, from the dashboard's origin when it changes something, whose session
-/// memory may vouch for without reading Redis (`SessionVault.trusted`) and whose access token
-/// is not yet due for refresh, from an address the probe blocker has lately found clear.
-/// Everything else (no session or one to read, a refresh due, a refusal to give, a streamed
-/// upload, HEAD, OPTIONS) goes to the router, which answers it as before: the relay never
-/// refuses anything itself.
+/// the connection and its protocol, from the dashboard's origin when it changes something,
+/// whose session memory may vouch for without reading Redis (`SessionVault.trusted`) and whose
+/// access token is not yet due for refresh, from an address the probe blocker has lately found
+/// clear. Everything else (no session or one to read, a refresh due, a refusal to give, a
+/// streamed upload, a WebSocket, HEAD, OPTIONS) goes to the router, which answers it as
+/// before: the relay never refuses anything itself.
 struct RelayRoute: Sendable {
     let upstream: UpstreamPool
     let vault: SessionVault
@@ -68,7 +68,9 @@ struct RelayRoute: Sendable {
         }
         guard path != APIProxy.healthPath, path.utf8.count > APIProxy.prefix.utf8.count else { return nil }
         let fields = request.headerFields
-        guard fields[.transferEncoding] == nil, fields[.connection].map({ !$0.lowercased().contains("close") }) ?? true else { return nil }
+        // A streamed upload, a connection to close, a protocol switch (WebSocket): the router's.
+        guard fields[.transferEncoding] == nil, fields[.upgrade] == nil,
+              fields[.connection].map({ !$0.lowercased().contains("close") }) ?? true else { return nil }
         var length = 0
         if let declared = fields[.contentLength] {
             guard let n = Int(declared), n >= 0, n <= UpstreamHandler.wholeLimit, n == 0 || request.method != .get else { return nil }
