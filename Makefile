@@ -38,10 +38,11 @@ build:
 services:
 	@./scripts/services.sh start
 
-# check-jsonschema ships the Compose Specification schema the compose test validates against;
-# it goes into a project-local virtualenv (Debian 12 refuses system-wide pip installs).
+# check-jsonschema ships the Compose Specification schema the compose test validates against,
+# and schemathesis fuzzes the API against its OpenAPI document (scripts/fuzz-api.py); both go
+# into a project-local virtualenv (Debian 12 refuses system-wide pip installs).
 test-tools:
-	@[ -x .data/venv/bin/check-jsonschema ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema; }
+	@[ -x .data/venv/bin/check-jsonschema ] && [ -x .data/venv/bin/schemathesis ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema schemathesis; }
 
 ## rotate-secret-key: after moving the old key to SECRET_KEY_PREVIOUS and writing a new
 ## SECRET_KEY in .env, re-seal the embedded secrets and CA keys (the services restart).
