@@ -63,6 +63,10 @@ struct SecretsEndpointTests {
             let (revoked, revokedBody) = try await client.call(.post, "/api/v1/pki/certs/\(serial)/revoke", bearer: admin)
             #expect(revoked == .ok)
             #expect(try JSONValue.parse(String(decoding: revokedBody, as: UTF8.self))["revoked_at"]?.string != nil)
+            // A serial written with colons, percent-encoded in the path as clients send it, is
+            // read as a serial (unknown here: 404), not refused as malformed.
+            let (colons, _) = try await client.call(.post, "/api/v1/pki/certs/00%3Aff%3A01/revoke", bearer: admin)
+            #expect(colons == .notFound)
             let actions = try await h.sql { pg in try await pg.query("SELECT action, body FROM audit_events ORDER BY seq").decode((String, String).self).all() }
             #expect(actions.map(\.0).filter { $0.hasPrefix("pki.") } == ["pki.issue", "pki.revoke"])
             #expect(!actions.contains { $0.1.contains("PRIVATE KEY") })

@@ -71,7 +71,9 @@ struct CertificateController {
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> CertificateInfo {
         let identity = try context.requireIdentity()
-        let serial = try context.parameters.require("serial")
+        // Path parameters arrive as sent: `aa%3Abb` is the serial `aa:bb`.
+        let raw = try context.parameters.require("serial")
+        let serial = raw.removingPercentEncoding ?? raw
         guard serial.count <= 128, serial.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "-" }) else {
             throw APIError(.badRequest, code: "invalid_serial", message: "serial must be hexadecimal, optionally separated by colons")
         }
