@@ -25,6 +25,7 @@ clusters' deadline; later calls get the remembered failure).
 import argparse, asyncio, json, os, re, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, threading, time
 import urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from bench import psql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(l.split("=", 1) for l in open(os.path.join(ROOT, ".env")).read().splitlines() if "=" in l and not l.startswith("#"))
@@ -148,13 +149,6 @@ class FakeCluster:
 
 
 # --- the API under test ------------------------------------------------------------------------
-
-def psql(url, statement):
-    m = re.match(r"postgres(?:ql)?(?:\+asyncpg)?://([^:]+):([^@]*)@([^:/]+):?(\d*)/(\w+)", url) or die(f"cannot read {url}")
-    user, password, host, port, _ = m.groups()
-    subprocess.run(["psql", "-h", host, "-p", port or "5432", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qtAc", statement],
-                   check=True, capture_output=True, env=dict(os.environ, PGPASSWORD=password))
-
 
 class API:
     def __init__(self, binary, port, concurrency):

@@ -32,7 +32,8 @@ WORK = os.path.join(ROOT, ".data", "bench")
 
 
 def die(message):
-    sys.exit(f"bench: {message}")
+    """Ends the script (this one, or load.py or fuzz-api.py using these helpers) naming itself."""
+    sys.exit(f"{os.path.basename(sys.argv[0])}: {message}")
 
 
 def free_port():
@@ -41,16 +42,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(url, process, what):
-    for _ in range(200):
+def wait_for(url, process, what, logs=WORK, seconds=20):
+    for _ in range(seconds * 10):
         if process.poll() is not None:
-            die(f"{what} exited with {process.returncode}; see {WORK}/{what}.log")
+            die(f"{what} exited with {process.returncode}; see {logs}/{what}.log")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     die(f"{what} did not answer at {url}")
+
+
+def psql(url, statement):
+    """Runs one statement as the user of `url` (a postgres:// URL from .env) on its server."""
+    m = re.match(r"postgres(?:ql)?(?:\+asyncpg)?://([^:]+):([^@]*)@([^:/]+):?(\d*)/(\w+)", url) or die(f"cannot read {url}")
+    user, password, host, port, _ = m.groups()
+    subprocess.run(["psql", "-h", host, "-p", port or "5432", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qtAc", statement],
+                   check=True, capture_output=True, env=dict(os.environ, PGPASSWORD=password))
 
 
 def cpu_seconds(group):
@@ -81,9 +90,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def access_token(user):
-    """An access token from the provider's code flow (PKCE), as the gateway's client gets one."""
-    issuer = ENV["AUTHENTIK_ISSUER"]
+def access_token(user, issuer=None):
+    """An access token from the provider's code flow (PKCE), as the gateway's client gets one;
+    from `AUTHENTIK_ISSUER` unless another provider's issuer is given."""
+    issuer = issuer or ENV["AUTHENTIK_ISSUER"]
     meta = json.load(urllib.request.urlopen(issuer + ".well-known/openid-configuration"))
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
