@@ -87,7 +87,7 @@ struct AuthController {
             return try self.pages.error(.badGateway, title: "Sign-in is unavailable", message: "Orcastra could not start your session. Try again in a moment.")
         }
         // A new id at every sign-in; whatever session the browser had before is dropped.
-        if let old = request.cookies[SessionVault.cookieName]?.value { try? await self.vault.delete(old) }
+        if let old = SessionVault.cookieID(in: request.headers) { try? await self.vault.delete(old) }
         let id = try await self.vault.create(session)
         var response = Response.redirect(to: login.returnTo, type: .found)
         response.setCookie(self.cookie(SessionVault.cookieName, id, maxAge: self.vault.cookieLifetime, path: "/"))

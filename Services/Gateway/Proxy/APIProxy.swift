@@ -80,7 +80,7 @@ struct APIProxy {
             upstream = try await self.upstream.send(head, body: body, idleTimeout: Self.idleTimeout)
         } catch {
             context.logger.warning("API unreachable", metadata: ["error": "\(error)"])
-            throw APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
+            throw Self.unreachable
         }
         if upstream.head.status == .unauthorized, let current {
             return try await self.unauthorized(upstream, current: current)
@@ -109,6 +109,9 @@ struct APIProxy {
             )
         }
     }
+
+    /// The answer when the API cannot be reached (here and in the direct relay).
+    static let unreachable = APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
 
     /// How long the API may stay silent in the middle of an answer (a long export is fine as
     /// long as it keeps sending).

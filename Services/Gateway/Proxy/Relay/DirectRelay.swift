@@ -201,7 +201,7 @@ final class DirectRelay: ChannelDuplexHandler, RemovableChannelHandler, Upstream
             return self.connect(exchange, context)
         }
         self.route.logger.warning("API unreachable", metadata: ["error": "\(error)", "request_id": "\(exchange.plan.requestID)"])
-        let refusal = APIError(.badGateway, code: "api_unreachable", message: "The Orcastra API did not answer; try again shortly.")
+        let refusal = APIProxy.unreachable
         exchange.plan.state.error = refusal.description
         guard let (fields, body) = try? refusal.encoded() else { return }
         exchange.status = refusal.status.code

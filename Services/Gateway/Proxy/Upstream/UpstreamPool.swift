@@ -84,26 +84,27 @@ final class UpstreamPool: Service, Sendable {
     /// task runs on an event loop (`Startup.runTasksOnEventLoops`), and a connection on the
     /// same loop is written and read without waking the other thread.
     private func lease() async throws -> (UpstreamConnection, reused: Bool) {
-        while let idle = self.takeIdle(preferring: nil) {
-            if idle.channel.isActive { return (idle, true) }
-            idle.channel.close(promise: nil)
-        }
+        if let idle = self.takeIdle(on: nil) { return (idle, true) }
         return (try await self.connect(), false)
     }
 
     /// An idle connection on `loop` (the direct relay's, which reads and writes both sides on
     /// its own loop), or nil when none is kept there.
     func idleConnection(on loop: any EventLoop) -> UpstreamConnection? {
-        while let idle = self.takeIdle(preferring: loop) {
+        self.takeIdle(on: loop)
+    }
+
+    /// An idle connection still open (closed ones met on the way are dropped): with `loop`, only
+    /// one on it; without, one on the calling thread's loop if any, else the most recently returned.
+    private func takeIdle(on loop: (any EventLoop)?) -> UpstreamConnection? {
+        while let idle = self.removeIdle(on: loop) {
             if idle.channel.isActive { return idle }
             idle.channel.close(promise: nil)
         }
         return nil
     }
 
-    /// With `loop`, only a connection on it; without, one on the calling thread's loop if any,
-    /// else the most recently returned.
-    private func takeIdle(preferring loop: (any EventLoop)?) -> UpstreamConnection? {
+    private func removeIdle(on loop: (any EventLoop)?) -> UpstreamConnection? {
         self.state.withLock { state -> UpstreamConnection? in
             if let loop {
                 return state.idle.lastIndex { $0.channel.eventLoop === loop }.map { state.idle.remove(at: $0) }
