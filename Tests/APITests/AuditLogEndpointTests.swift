@@ -211,11 +211,11 @@ struct AuditLogFilterTests {
 
     @Test("a cursor round-trips and nothing else decodes")
     func cursor() {
-        for seq: Int64 in [1, 42, Int64.max] {
+        for seq: Int64 in [1, 42, 999_999_999_999_999_999] {
             #expect(AuditCursor.decode(AuditCursor.encode(seq)) == seq)
         }
-        #expect(AuditCursor.decode("") == nil)
-        #expect(AuditCursor.decode("42") == nil)
-        #expect(AuditCursor.decode(AuditCursor.encode(1) + "A") == nil)
+        for text in ["", "0", "042", "-1", "+1", "1e3", "4 2", "1000000000000000000", "c2VxOjQy"] {
+            #expect(AuditCursor.decode(text) == nil, "\(text)")
+        }
     }
 }

@@ -5,7 +5,7 @@ import HummingbirdCore
 import HummingbirdTesting
 import Logging
 import OrcastraModels
-import OrcastraRuntime
+@testable import OrcastraRuntime
 import OrcastraTestSupport
 import PostgresNIO
 import Testing
@@ -47,6 +47,23 @@ struct PagingTests {
         #expect(try PageRequest(query: Self.query("limit=2&cursor=\(try #require(last.nextCursor))")).page(items) { $0 }.items == ["e"])
         #expect(PageRequest(limit: 5).page(items) { $0 }.nextCursor == nil)
         #expect(PageRequest.newestFirst(Date(timeIntervalSince1970: 2), "x") < PageRequest.newestFirst(Date(timeIntervalSince1970: 1), "x"))
+    }
+
+    /// The OpenAPI document states the cursor's pattern; a fuzzer sends any string matching it,
+    /// and each must be taken (a 400 would be a schema-valid request refused).
+    @Test("every string of the documented cursor pattern is taken, and nothing outside it")
+    func patternCursors() throws {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<200 {
+            let tail = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+            let cursor = "az" + String("opqr".randomElement(using: &generator)!) + tail
+            #expect(PageRequest.decode(cursor) != nil, "\(cursor)")
+        }
+        for cursor in ["", "a", "az", "azs", "eHl6", "azo=", "azo+", "azo/", String(repeating: "azo", count: 700)] {
+            #expect(PageRequest.decode(cursor) == nil, "\(cursor)")
+        }
+        #expect(PageRequest.decode(PageRequest.encode("é\u{0}x")) == "é\u{0}x")
     }
 
     static let lists = [

@@ -54,7 +54,7 @@ struct AuditLogFilter: Sendable, Equatable {
         }
         self.limit = try PageRequest.limit(in: query)
         if let raw = query["cursor"].map(String.init) {
-            guard let seq = AuditCursor.decode(raw) else { throw Self.invalid("cursor", "is not a cursor this endpoint gave out") }
+            guard let seq = AuditCursor.decode(raw) else { throw Self.invalid("cursor", "must be the next_cursor of a page (a number)") }
             self.before = seq
         }
     }
@@ -72,22 +72,18 @@ struct AuditLogFilter: Sendable, Equatable {
     }
 }
 
-/// The opaque `cursor` of the audit log: the `seq` of the last event on the page, so the next
-/// page is "older than that" and stays stable while new events arrive.
+/// The `cursor` of the audit log: the `seq` of the last event on the page, in decimal, so the
+/// next page is "older than that" and stays stable while new events arrive. Plain digits, so
+/// that the OpenAPI document can state exactly which strings are cursors (`^[1-9][0-9]{0,17}$`)
+/// and every string it allows is one the endpoint takes.
 enum AuditCursor {
-    static func encode(_ seq: Int64) -> String {
-        Data("seq:\(seq)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func encode(_ seq: Int64) -> String { String(seq) }
 
     static func decode(_ cursor: String) -> Int64? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard cursor.count <= 64, let data = Data(base64Encoded: base64) else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        guard text.hasPrefix("seq:"), let seq = Int64(text.dropFirst(4)), seq > 0 else { return nil }
-        return seq
+        let digits = cursor.utf8
+        guard (1...18).contains(digits.count), digits.first != UInt8(ascii: "0"),
+              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int64(cursor)
     }
 }
 

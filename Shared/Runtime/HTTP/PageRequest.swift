@@ -9,7 +9,7 @@ import OrcastraModels
 /// Pages are keyed, not counted: each list gives every item a sort key (unique within the
 /// list), the items are put in key order, and the cursor is the key of the last item on the
 /// page, so the next page starts right after it even when items were added or removed in
-/// between. The cursor is opaque to callers (base64url of the key).
+/// between. The cursor is opaque to callers: base64url of `k:` and the key.
 public struct PageRequest: Sendable, Equatable {
     public var limit: Int
     /// The key of the last item already seen.
@@ -29,7 +29,7 @@ public struct PageRequest: Sendable, Equatable {
     public init(query: Parameters) throws(APIError) {
         self.init(limit: try Self.limit(in: query))
         if let raw = query["cursor"].map(String.init) {
-            guard let key = Self.decode(raw) else { throw Self.invalid("cursor", "is not a cursor this endpoint gave out") }
+            guard let key = Self.decode(raw) else { throw Self.invalid("cursor", "must be the next_cursor of a page") }
             self.after = key
         }
     }
@@ -69,12 +69,37 @@ public struct PageRequest: Sendable, Equatable {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
+    /// Any base64url text whose bytes start with `k:` is a cursor: trailing bits that make no
+    /// whole byte are dropped and bytes that are not UTF-8 are replaced, so every string the
+    /// OpenAPI document allows (`^az[o-r][A-Za-z0-9_-]*$`, which is exactly the base64url
+    /// texts starting with `k:`) is taken, and one that points nowhere just starts a page at
+    /// its place in the key order.
     static func decode(_ cursor: String) -> String? {
-        guard !cursor.isEmpty, cursor.count <= Self.maxCursorLength else { return nil }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("k:") else { return nil }
-        return String(text.dropFirst(2))
+        guard cursor.utf8.count <= Self.maxCursorLength else { return nil }
+        var bytes: [UInt8] = []
+        var bits: UInt32 = 0, count = 0
+        for char in cursor.utf8 {
+            guard let value = Self.sextet(char) else { return nil }
+            bits = (bits << 6 | UInt32(value)) & 0xFFFF
+            count += 6
+            if count >= 8 {
+                count -= 8
+                bytes.append(UInt8(truncatingIfNeeded: bits >> UInt32(count)))
+            }
+        }
+        guard bytes.starts(with: [UInt8(ascii: "k"), UInt8(ascii: ":")]) else { return nil }
+        return String(decoding: bytes.dropFirst(2), as: UTF8.self)
+    }
+
+    private static func sextet(_ char: UInt8) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): char - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): char - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: nil
+        }
     }
 
     static func invalid(_ name: String, _ reason: String) -> APIError {
