@@ -1,0 +1,28 @@
+import Hummingbird
+import OrcastraRuntime
+import PostgresNIO
+
+/// How a PostgreSQL failure in the middle of a call is answered. `DatabaseUnavailable` covers
+/// a database that does not answer at all; this covers one that goes away while a query runs
+/// (a restart, a stop, a lost network): the query fails with the connection, and the caller
+/// gets the same 503 that says so and when to retry, not a 500 that hides it. The pool opens
+/// new connections by itself once PostgreSQL is back. Any other database error is our bug or
+/// the data's state: a 500, logged with its detail by `ErrorMiddleware`.
+extension PSQLError: APIErrorConvertible {
+    public var apiError: APIError {
+        self.lostConnection ? DatabaseUnavailable().apiError
+            : APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
+    }
+
+    /// The connection broke or the server is shutting down (SQLSTATE class 08, connection
+    /// exception; 57P01-57P03, admin or crash shutdown and cannot connect now).
+    var lostConnection: Bool {
+        switch self.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+            return true
+        default:
+            guard let state = self.serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+        }
+    }
+}
