@@ -36,9 +36,17 @@ struct ClusterService: Sendable {
         try await self.store.get(id, visibleTo: caller)
     }
 
-    /// The driver for a cluster the caller has already been allowed to see.
+    /// The driver for a cluster the caller has already been allowed to see, for changes: each
+    /// call may take `callTimeout` (30 s), as creating an instance or pulling an image can.
     func driver(for cluster: Cluster) async throws -> ClusterDriver {
         try await self.connections.driver(for: cluster)
+    }
+
+    /// The same driver for reads (status, lists, one instance's detail), which LXD answers in
+    /// milliseconds when it is well: each call is given up after `listTimeout` (5 s) with a 504,
+    /// so a hung daemon costs a dashboard page seconds, not half a minute.
+    func reader(for cluster: Cluster) async throws -> ClusterDriver {
+        try await self.connections.driver(for: cluster).with(timeout: self.settings.listTimeout)
     }
 
     func register(_ request: ClusterRegistration.Request) async throws -> Cluster {
@@ -66,8 +74,8 @@ struct ClusterService: Sendable {
     }
 
     /// Takes the certificate our CA issued out of the server's trust store when the server
-    /// answers, then removes the row and the credentials together; the certificate is revoked
-    /// at our CA afterwards.
+    /// answers, then removes the row (audited) and after it the credentials; the certificate is
+    /// revoked at our CA afterwards.
     func remove(_ id: UUID, by caller: Identity, requestID: String?) async throws {
         let cluster = try await self.store.get(id, visibleTo: caller)
         let serial = try await self.store.clientSerial(cluster.id)
@@ -92,7 +100,12 @@ struct ClusterService: Sendable {
             details: ["name": cluster.name, "endpoint": cluster.endpoint, "server_trust": serverCleanup], requestID: requestID),
             client: self.store.client, logger: self.logger) { connection in
             try await self.store.delete(cluster.id, on: connection)
-            try await self.secrets.store.delete(path)
+        }
+        // The credentials go once the row has gone: deleted inside the transaction, a commit
+        // that failed after them (PostgreSQL going away) would leave a cluster that can no
+        // longer be reached. Credentials left behind by a failure here are only logged.
+        do { try await self.secrets.store.delete(path) } catch {
+            self.logger.error("a removed cluster's credentials could not be deleted", metadata: ["path": "\(path)", "error": "\(error)"])
         }
         await self.connections.forget(cluster.id)
         if let serial {
@@ -106,7 +119,7 @@ struct ClusterService: Sendable {
     /// (`reachable: false`), not an error.
     func status(_ id: UUID, visibleTo caller: Identity) async throws -> ClusterStatus {
         let cluster = try await self.store.get(id, visibleTo: caller)
-        let driver = try await self.connections.driver(for: cluster).with(timeout: self.settings.listTimeout)
+        let driver = try await self.reader(for: cluster)
         do {
             let start = ContinuousClock.now
             let server = try await driver.server()
@@ -130,6 +143,6 @@ struct ClusterService: Sendable {
         guard let kind = ResourceKind(rawValue: kind) else {
             throw APIError(.notFound, code: "not_found", message: "clusters have no '\(kind)'; try projects, profiles, networks, storage-pools or images")
         }
-        return try await self.connections.driver(for: cluster).useProject(project).resources(kind)
+        return try await self.reader(for: cluster).useProject(project).resources(kind)
     }
 }

@@ -4,10 +4,11 @@ import OrcastraRuntime
 struct ClusterSettings: Sendable {
     /// TCP + TLS connect (`LXD_CONNECT_TIMEOUT_SECONDS`, 3).
     var connectTimeout: Duration = .seconds(3)
-    /// One call, start to last byte (`LXD_TIMEOUT_SECONDS`, 30).
+    /// One call of a change (create, start, delete…), start to last byte (`LXD_TIMEOUT_SECONDS`, 30).
     var callTimeout: Duration = .seconds(30)
-    /// Each cluster's share of the aggregated instance list (`LXD_LIST_TIMEOUT_SECONDS`, 5): a
-    /// slower cluster is reported as `timeout` and the others are listed.
+    /// Every read (`LXD_LIST_TIMEOUT_SECONDS`, 5): status, resources, an instance's detail and
+    /// snapshots answer 504 after it, and in the aggregated instance list a slower cluster is
+    /// reported as `timeout` and the others are listed.
     var listTimeout: Duration = .seconds(5)
     /// Clusters the aggregated instance list asks at once (`LXD_LIST_CONCURRENCY`, 16): the
     /// rest wait for a free place, so a thousand clusters are not a thousand connections (and

@@ -38,6 +38,11 @@ struct InstanceService: Sendable {
         try await self.clusters.driver(for: target.cluster).useProject(target.project)
     }
 
+    /// The same for reads, each call bounded by `listTimeout` (`ClusterService.reader`).
+    func reader(for target: Target) async throws -> ClusterDriver {
+        try await self.clusters.reader(for: target.cluster).useProject(target.project)
+    }
+
     /// Every visible cluster asked concurrently, at most `listConcurrency` at once, each with
     /// its own deadline: a cluster that is down or slow costs at most `listTimeout` and is
     /// reported, never blocking or hiding the rest; one that failed so within the failure
@@ -93,7 +98,7 @@ struct InstanceService: Sendable {
     func list(cluster id: UUID, project: String?, caller: Identity) async throws -> [InstanceSummary] {
         let cluster = try await self.clusters.get(id, visibleTo: caller)
         let project = try project.map { try LXDNames.project($0) }
-        return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.driver(for: cluster))
+        return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.reader(for: cluster))
     }
 
     /// One cluster's instances in every project (or in the filter's project) that the filter
@@ -145,7 +150,7 @@ struct InstanceService: Sendable {
 
     /// One instance: configuration, devices, live state and snapshots.
     func detail(_ target: Target) async throws -> InstanceDetail {
-        let driver = try await self.driver(for: target)
+        let driver = try await self.reader(for: target)
         async let instanceCall = driver.instance(target.name)
         async let stateCall = driver.instanceState(target.name)
         async let snapshotsCall = driver.snapshots(of: target.name)
@@ -165,7 +170,7 @@ struct InstanceService: Sendable {
 
     /// The instance's snapshots, as LXD lists them.
     func snapshots(_ target: Target) async throws -> [SnapshotInfo] {
-        try await self.driver(for: target).snapshots(of: target.name).map(Self.snapshot)
+        try await self.reader(for: target).snapshots(of: target.name).map(Self.snapshot)
     }
 
     static func snapshot(_ snapshot: LXD.Snapshot) -> SnapshotInfo {
