@@ -7,7 +7,8 @@ import PostgresNIO
 
 /// `/api/v1/me/keys`: the caller's SSH public keys ("my keys", to inject into instances), kept
 /// in the secret store at `my_keys/<user id>/<key id>`. Adding and removing are audited as
-/// secret writes and deletes, with the path and fingerprint, never the key material.
+/// secret writes and deletes, with the path and fingerprint, never the key material; a change
+/// whose audit row cannot be written is undone (`audited`).
 struct UserKeyController {
     let secrets: SecretsService
     let audit: AuditTrail
@@ -71,11 +72,13 @@ struct UserKeyController {
         guard existing.count < Self.maxKeys else {
             throw APIError(.conflict, code: "key_limit_reached", message: "you have \(existing.count) keys saved, the most one user may keep (\(Self.maxKeys)); remove one first")
         }
-        try await self.secrets.store.write(path, data: key.stored, cas: 0)
-        try await self.audit.record(AuditEvent(
+        let store = self.secrets.store
+        try await self.audited(AuditEvent(
             action: "secret.write", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
             details: ["kind": "ssh_public_key", "fingerprint": key.fingerprint], requestID: context.state.requestID),
-            client: self.postgres, logger: self.logger)
+            undo: { try await store.delete(path) }) {
+            _ = try await store.write(path, data: key.stored, cas: 0)
+        }
         var response = try JSONResponse.encode(key, status: .created)
         response.headers[.location] = "/api/v1/me/keys/\(key.id.uuidString.lowercased())"
         return response
@@ -84,14 +87,40 @@ struct UserKeyController {
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let user = try context.requireIdentity()
         let path = try Self.path(user, try context.parameters.uuid("id"))
-        guard try await self.secrets.store.read(path) != nil else {
+        let store = self.secrets.store
+        guard let stored = try await store.read(path) else {
             throw APIError(.notFound, code: "not_found", message: "no key \(path.segments.last ?? "") of yours")
         }
-        try await self.secrets.store.delete(path)
-        try await self.audit.record(AuditEvent(
+        try await self.audited(AuditEvent(
             action: "secret.delete", category: "secrets", actor: .init(user), target: .init(type: "secret", id: path.description),
-            details: ["kind": "ssh_public_key"], requestID: context.state.requestID), client: self.postgres, logger: self.logger)
+            details: ["kind": "ssh_public_key"], requestID: context.state.requestID),
+            undo: { _ = try await store.write(path, data: stored.data, cas: nil) }) {
+            try await store.delete(path)
+        }
         return .noContent
+    }
+
+    /// Makes `change` to the secret store inside the transaction that records `event`, and
+    /// undoes it when that transaction does not commit (PostgreSQL went away between the two):
+    /// the secret store is not the database, so one transaction cannot hold both, and without
+    /// the undo a key would be added or removed with no audit row to say so. An undo that
+    /// fails too is logged at error level with the path; the caller gets the original error.
+    private func audited(_ event: AuditEvent, undo: () async throws -> Void, _ change: () async throws -> Void) async throws {
+        var changed = false
+        do {
+            try await self.audit.record(event, client: self.postgres, logger: self.logger) { _ in
+                try await change()
+                changed = true
+            }
+        } catch {
+            guard changed else { throw error }
+            do { try await undo() } catch let undoError {
+                self.logger.error("a key change whose audit event was not recorded could not be undone", metadata: [
+                    "action": "\(event.action)", "path": "\(event.target.id ?? "")", "error": "\(undoError)",
+                ])
+            }
+            throw error
+        }
     }
 }
 
