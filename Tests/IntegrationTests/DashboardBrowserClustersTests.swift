@@ -83,7 +83,7 @@ struct DashboardBrowserClustersTests {
         try await Dashboard.run(as: "admin") { d in
             // Rows written straight into the product's database: the page lists them whether or
             // not a server answers (their status shows what the API says about each).
-            _ = try await d.product.db.sql(
+            _ = try await #require(d.product.db).sql(
                 """
                 INSERT INTO clusters (name, endpoint, server_fingerprint, client_fingerprint)
                 SELECT 'bulk-' || lpad(n::text, 3, '0'), 'https://127.0.0.1:9', repeat('ab', 32), 'x' FROM generate_series(1, 501) AS n
@@ -92,7 +92,7 @@ struct DashboardBrowserClustersTests {
             try await d.browser.waitUntil("all 501 clusters listed") { try await d.browser.elements(Self.rows).count == 501 }
             let names = try await d.names(Self.rows)
             #expect(names.first == "bulk-001" && names.last == "bulk-501", "\(names.prefix(2)) … \(names.suffix(2))")
-            _ = try await d.product.db.sql("DELETE FROM clusters")
+            _ = try await #require(d.product.db).sql("DELETE FROM clusters")
         }
     }
 }

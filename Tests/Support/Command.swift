@@ -101,6 +101,22 @@ public enum Command {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
+    /// `wait`, giving up after `limit`: nil while the process still runs.
+    public static func wait(_ pid: pid_t, upTo limit: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                let signal = status & 0x7F
+                return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+            }
+            if reaped == -1 && errno != EINTR { return -1 }
+            usleep(50_000)
+        }
+        return nil
+    }
+
     /// Finds a program on PATH.
     public static func which(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

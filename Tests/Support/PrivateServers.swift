@@ -85,6 +85,14 @@ public final class PrivatePostgres: @unchecked Sendable {
         try self.checked(await self.asPostgres("pg_ctl", ["-D", self.directory.path, "-m", "fast", "-w", "stop"]))
     }
 
+    /// Runs SQL in database `postgres` through psql over loopback and answers its unaligned
+    /// output (for counting rows before and after a drill).
+    @discardableResult
+    public func sql(_ statement: String) async throws -> String {
+        try TestDatabase.check(self.url, statement, try await Command.run(
+            try Command.which("psql"), TestDatabase.arguments(self.url, statement), environment: TestDatabase.environment(self.url)))
+    }
+
     deinit {
         let (path, arguments) = self.invocation("pg_ctl", ["-D", self.directory.path, "-m", "immediate", "-w", "stop"])
         let directory = self.directory

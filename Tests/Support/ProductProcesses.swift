@@ -1,28 +1,33 @@
 import Foundation
-import OrcastraTestSupport
+import OrcastraRuntime
 
 /// The three binaries `make run` starts — orcastra-devidp, orcastra-api, orcastra-gateway —
 /// as real processes on free ports, configured through one `.env` file as an operator would.
-final class ProductProcesses: @unchecked Sendable {
-    let idp: ServiceProcess
-    let api: ServiceProcess
-    let gateway: ServiceProcess
-    let db: TestDatabase
+public final class ProductProcesses: @unchecked Sendable {
+    public let idp: ServiceProcess
+    public let api: ServiceProcess
+    public let gateway: ServiceProcess
+    /// The throw-away database made for this product, unless one was handed in.
+    public let db: TestDatabase?
     let scratch: URL
 
-    static let users: [(username: String, password: String, role: String)] = [
+    public static let users: [(username: String, password: String, role: String)] = [
         ("admin", "admin-\(UUID().uuidString.prefix(8))", "Admin"),
         ("partner", "partner-\(UUID().uuidString.prefix(8))", "Partner"),
         ("tenant", "tenant-\(UUID().uuidString.prefix(8))", "Tenant"),
     ]
 
-    var gatewayURL: String { "http://127.0.0.1:\(self.gateway.port)" }
-    var apiURL: String { "http://127.0.0.1:\(self.api.port)" }
+    public var gatewayURL: String { "http://127.0.0.1:\(self.gateway.port)" }
+    public var apiURL: String { "http://127.0.0.1:\(self.api.port)" }
+    public var idpURL: String { "http://127.0.0.1:\(self.idp.port)" }
 
-    /// Starts all three and waits until each is healthy.
-    init(extraEnvironment: [String: String] = [:]) async throws {
-        self.db = try await TestDatabase.create()
-        let redis = try TestEnvironment.redisURL()
+    /// Starts all three and waits until each is healthy: on `database` and `redis` when given
+    /// (servers of the test's own, which it may stop), else on a throw-away database of the
+    /// project's PostgreSQL and on the project's Redis.
+    public init(database: DatabaseURL? = nil, redis: RedisURL? = nil, extraEnvironment: [String: String] = [:]) async throws {
+        self.db = database == nil ? try await TestDatabase.create() : nil
+        guard let db = database ?? self.db?.url else { throw MissingService("no database for the product") }
+        let redis = try redis ?? TestEnvironment.redisURL()
         let redisURL = "redis://" + (redis.password.map { ":\($0)@" } ?? "") + "\(redis.host):\(redis.port)/\(redis.database)"
         self.scratch = FileManager.default.temporaryDirectory.appendingPathComponent("orc-product-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.scratch, withIntermediateDirectories: true)
@@ -32,7 +37,7 @@ final class ProductProcesses: @unchecked Sendable {
 
         let idpPort = try Command.freePort(), apiPort = try Command.freePort(), gatewayPort = try Command.freePort()
         let gateway = "http://127.0.0.1:\(gatewayPort)", idp = "http://127.0.0.1:\(idpPort)"
-        let database = "postgresql://\(db.url.user):\(db.url.password ?? "")@\(db.url.host):\(db.url.port)/\(db.url.database)"
+        let database = "postgresql://\(db.user):\(db.password ?? "")@\(db.host):\(db.port)/\(db.database)"
         let env = """
             DATABASE_URL=\(database)
             REDIS_URL=\(redisURL)
@@ -66,7 +71,7 @@ final class ProductProcesses: @unchecked Sendable {
     }
 
     /// Signs in through the provider's form with a scripted browser; answers the landing page.
-    func signIn(_ browser: TestBrowser, as username: String) async throws -> TestBrowser.Page {
+    public func signIn(_ browser: TestBrowser, as username: String) async throws -> TestBrowser.Page {
         let toForm = try await browser.follow(.GET, self.gatewayURL + "/login")
         guard let form = toForm.last, form.body.contains("name=\"password\"") else { throw BrowserError("no sign-in form") }
         let password = Self.users.first { $0.username == username }?.password ?? ""
@@ -76,9 +81,10 @@ final class ProductProcesses: @unchecked Sendable {
     }
 
     /// Stops all three (SIGTERM) and answers their exit statuses, gateway first.
-    func stop() -> [Int32] {
+    @discardableResult
+    public func stop() -> [Int32] {
         let statuses = [self.gateway.terminate(), self.api.terminate(), self.idp.terminate()]
-        self.db.drop()
+        self.db?.drop()
         try? FileManager.default.removeItem(at: self.scratch)
         return statuses
     }

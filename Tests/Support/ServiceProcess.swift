@@ -1,18 +1,17 @@
 import AsyncHTTPClient
 import Foundation
-import OrcastraTestSupport
 
 /// One of the built service binaries running as a real process, its stdout captured.
-final class ServiceProcess: @unchecked Sendable {
-    let name: String
-    let port: Int
-    let pid: pid_t
-    let stdout: URL
-    let stderr: URL
-    private(set) var exitStatus: Int32?
+public final class ServiceProcess: @unchecked Sendable {
+    public let name: String
+    public let port: Int
+    public let pid: pid_t
+    public let stdout: URL
+    public let stderr: URL
+    public private(set) var exitStatus: Int32?
 
     /// Starts `.build/debug/<name>` with `environment` added to a clean base environment.
-    init(_ name: String, port: Int, arguments: [String] = [], environment: [String: String]) throws {
+    public init(_ name: String, port: Int, arguments: [String] = [], environment: [String: String]) throws {
         let binary = TestEnvironment.binDirectory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw MissingService("\(binary) is not built; run `swift build` (make test does)")
@@ -28,14 +27,14 @@ final class ServiceProcess: @unchecked Sendable {
         self.pid = try Command.spawn(binary, arguments, environment: env, stdout: self.stdout.path, stderr: self.stderr.path)
     }
 
-    var lines: [String] {
+    public var lines: [String] {
         ((try? String(contentsOf: self.stdout, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    var errorOutput: String { (try? String(contentsOf: self.stderr, encoding: .utf8)) ?? "" }
+    public var errorOutput: String { (try? String(contentsOf: self.stderr, encoding: .utf8)) ?? "" }
 
     /// Waits until `GET /health` answers 200.
-    func waitHealthy() async throws {
+    public func waitHealthy() async throws {
         try await Command.waitUntil(.seconds(30), "\(self.name) healthy on :\(self.port) (stderr: \(self.errorOutput))") {
             var status = 0
             if kill(self.pid, 0) != 0 { throw MissingService("\(self.name) exited: \(self.errorOutput)") }
@@ -47,17 +46,25 @@ final class ServiceProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends SIGTERM and returns the exit status (a graceful shutdown exits 0).
-    func terminate() -> Int32 {
+    /// Sends SIGTERM and returns the exit status (a graceful shutdown exits 0). A process
+    /// still running after `grace` (a shutdown waiting on a request that never ends) is
+    /// killed, and answers 137, so a test reports it instead of hanging.
+    @discardableResult
+    public func terminate(grace: Duration = .seconds(30)) -> Int32 {
         if let exitStatus { return exitStatus }
         kill(self.pid, SIGTERM)
-        let status = Command.wait(self.pid)
-        self.exitStatus = status
-        return status
+        var status = Command.wait(self.pid, upTo: grace)
+        if status == nil {
+            kill(self.pid, SIGKILL)
+            status = Command.wait(self.pid)
+        }
+        let exited = status ?? 137
+        self.exitStatus = exited
+        return exited
     }
 
     /// Waits for a process that is expected to stop on its own.
-    func waitForExit() -> Int32 {
+    public func waitForExit() -> Int32 {
         let status = Command.wait(self.pid)
         self.exitStatus = status
         return status
