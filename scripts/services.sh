@@ -65,7 +65,9 @@ stop)
     if pid_alive "$pidfile"; then
       say "stopping $name"
       kill -TERM "$(cat "$pidfile")"
-      for _ in $(seq 1 50); do pid_alive "$pidfile" || break; sleep 0.1; done
+      for _ in $(seq 1 100); do pid_alive "$pidfile" || break; sleep 0.1; done
+      # A stop still waiting after 10 s (as a container engine would, then kill): killed.
+      if pid_alive "$pidfile"; then say "$name did not stop within 10 s; killing it"; kill -KILL "$(cat "$pidfile")"; fi
     fi
     rm -f "$pidfile"
   done

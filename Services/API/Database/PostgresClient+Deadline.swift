@@ -23,7 +23,9 @@ extension PostgresClient {
     /// The query is not waited for once the limit has passed (`Abandoning`): postgres-nio
     /// loses a query written to a connection that closed a moment before (PostgreSQL stopping
     /// as it was leased), which then neither answers nor heeds cancellation, and a task group
-    /// would wait for it forever (seen in the fault drill, about one restart in three).
+    /// would wait for it forever (seen in the fault drill, about one restart in three). The
+    /// abandoned query keeps its connection's lease, so after one the pool's graceful shutdown
+    /// waits for it and the process is stopped by its supervisor's kill.
     @discardableResult
     func boundedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         try await Abandoning.run(after: Self.leaseLimit, orFail: DatabaseUnavailable()) {
