@@ -4,7 +4,7 @@
 SWIFT_BUILD_FLAGS ?=
 SHELL := /bin/bash
 
-.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed demo-clusters bench
+.PHONY: run test stop deps env postgres redis build services test-tools clean-data rotate-secret-key lxd-testbed demo-clusters bench fuzz drills
 
 ## run: install what is missing, start PostgreSQL and Redis, build, start API and gateway, then
 ## (where LXD can run) the two test-bed LXD servers, registered as demo clusters.
@@ -43,6 +43,16 @@ services:
 # into a project-local virtualenv (Debian 12 refuses system-wide pip installs).
 test-tools:
 	@[ -x .data/venv/bin/check-jsonschema ] && [ -x .data/venv/bin/schemathesis ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema schemathesis; }
+
+## drills: the fault drills (about 2.5 minutes; not yet part of `make test`, see scripts/test.sh):
+## PostgreSQL, Redis, the JWKS, Vault and an LXD daemon failing under a signed-in load.
+drills: deps env postgres redis lxd-testbed test-tools build
+	./scripts/test.sh --filter FaultDrillTests
+
+## fuzz: the longer fuzz run (30 examples per operation; `make test` runs 3): schemathesis
+## against the API's OpenAPI document as admin and tenant, on a database of its own.
+fuzz: deps env postgres redis test-tools build
+	./scripts/fuzz-api.py --examples 30 --seed 1
 
 ## rotate-secret-key: after moving the old key to SECRET_KEY_PREVIOUS and writing a new
 ## SECRET_KEY in .env, re-seal the embedded secrets and CA keys (the services restart).
