@@ -11,7 +11,7 @@ import PostgresNIO
 extension PSQLError: APIErrorConvertible {
     public var apiError: APIError {
         self.lostConnection ? DatabaseUnavailable().apiError
-            : APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
+            : APIError.internalError
     }
 
     /// The connection broke or the server is shutting down (SQLSTATE class 08, connection

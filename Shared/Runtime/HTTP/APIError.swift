@@ -29,6 +29,11 @@ public struct APIError: APIErrorConvertible, HTTPResponseError, CustomStringConv
         self.headers = headers
     }
 
+    /// The 500 for a failure we did not mean to answer: no internals, only where to look (the
+    /// failure itself is logged with the request id).
+    public static let internalError = APIError(.internalServerError, code: "internal_error",
+                                               message: "Something went wrong on our side; the request id identifies it in our logs.")
+
     public var description: String { "\(self.code): \(self.message)" }
 
     public var apiError: APIError { self }

@@ -59,7 +59,7 @@ public struct ErrorMiddleware: RouterMiddleware {
             apiError = APIError(error.status, code: APIError.code(for: error.status), message: Self.defaultMessage(error.status, request: request))
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            apiError = APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
+            apiError = APIError.internalError
         }
         context.state.error = apiError.description
         return apiError

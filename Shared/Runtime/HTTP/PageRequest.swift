@@ -65,8 +65,7 @@ public struct PageRequest: Sendable, Equatable {
     }
 
     static func encode(_ key: String) -> String {
-        Data(("k:" + key).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(("k:" + key).utf8)
     }
 
     /// Any base64url text whose bytes start with `k:` is a cursor: trailing bits that make no

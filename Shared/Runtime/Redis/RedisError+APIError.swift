@@ -10,7 +10,7 @@ extension RedisError: APIErrorConvertible {
     public var apiError: APIError {
         switch self {
         case .server(let message) where !Self.unavailable(message):
-            APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side; the request id identifies it in our logs.")
+            APIError.internalError
         case .connection, .closed, .server:
             APIError(.serviceUnavailable, code: "redis_unavailable",
                      message: "Redis, where Orcastra keeps sessions and rate limits, is not answering; try again in a few seconds.",
