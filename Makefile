@@ -44,8 +44,8 @@ services:
 test-tools:
 	@[ -x .data/venv/bin/check-jsonschema ] && [ -x .data/venv/bin/schemathesis ] || { python3 -m venv .data/venv && .data/venv/bin/pip install --quiet --disable-pip-version-check check-jsonschema schemathesis; }
 
-## drills: the fault drills (about 2.5 minutes; not yet part of `make test`, see scripts/test.sh):
-## PostgreSQL, Redis, the JWKS, Vault and an LXD daemon failing under a signed-in load.
+## drills: only the fault drills of `make test` (about 2.5 minutes): PostgreSQL, Redis, the
+## JWKS, Vault and an LXD daemon failing under a signed-in load.
 drills: deps env postgres redis lxd-testbed test-tools build
 	./scripts/test.sh --filter FaultDrillTests
 

@@ -18,17 +18,10 @@ mkdir -p "$(dirname "$log")"
 set +e
 fuzz=0
 # One test at a time: with two cores, dozens of tests each running in-process servers (API,
-# gateway, identity provider, fake Vault) at once starve each other into timeouts; serially
-# the whole suite takes about two minutes. A watchdog turns a hang into a clear failure
-# instead of a CI run that never ends.
-# The fault drills (FaultDrillTests, `make drills`) are left out of the default run for now:
-# their PostgreSQL restart still leaves a request hanging in about one run in four (a query
-# postgres-nio loses on a connection that closes as it is used inside a transaction), and a
-# test that fails at random would keep every change from landing. With arguments (a
-# --filter), exactly what was asked runs.
-default=()
-[ -n "$*" ] || default=(--skip FaultDrillTests)
-timeout -k 30 "${TEST_TIMEOUT_SECONDS:-2400}" swift test --no-parallel ${SWIFT_BUILD_FLAGS:-} "${default[@]}" "$@" 2>&1 | tee "$log"
+# gateway, identity provider, fake Vault) at once starve each other into timeouts. A watchdog
+# turns a hang into a clear failure instead of a CI run that never ends. The fault drills
+# (FaultDrillTests, about 2.5 minutes) are part of the run; `make drills` runs only them.
+timeout -k 30 "${TEST_TIMEOUT_SECONDS:-2400}" swift test --no-parallel ${SWIFT_BUILD_FLAGS:-} "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 [ "$status" = 124 ] && echo "test run stopped by the ${TEST_TIMEOUT_SECONDS:-2400} s watchdog; the last tests started are in $log" >&2
 # A bounded fuzz run (fixed seed, 3 examples per operation, about a minute): the API against
@@ -47,6 +40,15 @@ total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.* with ([0-9]+) issues?.*/\1/p' <<<"$summary")
 if [ -n "$total" ]; then
   if [ "$status" = 0 ]; then echo "swift-testing: $total passed, 0 failed"; else echo "swift-testing: failed with ${failed:-some} issues in $total tests"; fi
+fi
+# A crash ends the test log with a long backtrace, and a CI log shows only its end: say last
+# what crashed, where, and which tests were running.
+if [ "$status" != 0 ] && grep -qE "Program crashed|Fatal error" "$log"; then
+  echo "the test process crashed:" >&2
+  grep -m3 -E "Fatal error|Program crashed" "$log" >&2
+  grep -m1 -A25 -E "^Thread [0-9]+ crashed:" "$log" | grep -E "^[0-9]+ |crashed" | head -20 >&2
+  echo "tests started and not finished:" >&2
+  "$ROOT/scripts/unfinished-tests.py" "$log" >&2
 fi
 if [ "$status" = 0 ] && [ "$fuzz" != 0 ]; then status=1; fi
 exit "$status"

@@ -19,7 +19,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     let postgres = PostgresClient(configuration: config.database.clientConfiguration(), backgroundLogger: Logger(label: "postgres"))
     let http = HTTPClientService(connectTimeout: .seconds(3), readTimeout: .seconds(30))
     var services: [any Service] = [postgres, http]
-    var checks = [HealthCheck.postgres(postgres)]
+    var checks = [HealthCheck.postgres(postgres, logger: logger)]
     if let vault = config.secrets.healthCheck(http: http.client) { checks.append(vault) }
     let redis = config.service.redis.map { RedisClient(url: $0) }
     if let redis {

@@ -45,7 +45,7 @@ final class AuditTrail: Sendable {
     @discardableResult
     func record<T: Sendable>(
         _ event: AuditEvent, client: PostgresClient, logger: Logger,
-        _ body: (PostgresConnection) async throws -> T
+        _ body: (DatabaseTransaction) async throws -> T
     ) async throws -> T {
         try await self.record(client: client, logger: logger) { connection in
             (try await body(connection), Optional(event))
@@ -58,7 +58,7 @@ final class AuditTrail: Sendable {
     @discardableResult
     func record<T: Sendable>(
         client: PostgresClient, logger: Logger,
-        _ body: (PostgresConnection) async throws -> (T, AuditEvent?)
+        _ body: (DatabaseTransaction) async throws -> (T, AuditEvent?)
     ) async throws -> T {
         let key = try await self.keys.forAppend(client: client, logger: logger)
         let (value, stored) = try await client.transaction(logger: logger) { connection in
@@ -105,7 +105,7 @@ final class AuditTrail: Sendable {
     /// The lock is taken after the audited body ran, so it is held only from here to commit.
     /// `recorded_at` is PostgreSQL's clock read under the lock, so it never goes backwards
     /// along the chain (barring a clock step on the server).
-    private func append(_ event: AuditEvent, key: AuditChainKey, on connection: PostgresConnection, logger: Logger) async throws -> AuditChain.Body {
+    private func append(_ event: AuditEvent, key: AuditChainKey, on connection: DatabaseTransaction, logger: Logger) async throws -> AuditChain.Body {
         try await connection.query("SELECT pg_advisory_xact_lock(\(AuditChain.lockID))", logger: logger)
         var head: (Int64, Data, String)?
         let rows = try await connection.query(

@@ -18,6 +18,8 @@ import PostgresNIO
 struct AuditVerifier: Sendable {
     let client: PostgresClient
     let keys: AuditChainKeys
+    /// Rows read per query.
+    static let page = 2000
 
     func verify(logger: Logger) async throws -> AuditVerification {
         let key = try await self.keys.forVerify()
@@ -31,19 +33,26 @@ struct AuditVerifier: Sendable {
             guard let (headSeq, headHash) = head else { throw AuditChainHeadMissing() }
 
             var check = AuditChainCheck(headSeq: headSeq, headHash: headHash, key: key, anchor: anchor)
-            let rows = try await connection.query(
-                """
-                SELECT seq, event_id, to_char(recorded_at AT TIME ZONE 'UTC', \(AuditChain.timestampFormat)),
-                       action, category, severity, result, actor_id, body, prev_hash, hash
-                FROM audit_events ORDER BY seq
-                """, logger: logger)
-            for try await (seq, eventID, recordedAt, action, category, severity, result, actorID, body, prevHash, hash) in rows.decode(
-                (Int64, UUID, String, String, String, String, String, String?, String, Data, Data).self
-            ) {
-                check.check(AuditChainCheck.Row(
-                    seq: seq, eventID: eventID, recordedAt: recordedAt, action: action, category: category, severity: severity,
-                    result: result, actorID: actorID, body: body, prevHash: prevHash, hash: hash
-                ))
+            // A page at a time, in the transaction's one snapshot: each query stays short
+            // (every query of a transaction is bounded) and memory holds one page.
+            var after = Int64.min
+            while true {
+                let rows = try await connection.query(
+                    """
+                    SELECT seq, event_id, to_char(recorded_at AT TIME ZONE 'UTC', \(AuditChain.timestampFormat)),
+                           action, category, severity, result, actor_id, body, prev_hash, hash
+                    FROM audit_events WHERE seq > \(after) ORDER BY seq LIMIT \(Self.page)
+                    """, logger: logger)
+                for try await (seq, eventID, recordedAt, action, category, severity, result, actorID, body, prevHash, hash) in rows.decode(
+                    (Int64, UUID, String, String, String, String, String, String?, String, Data, Data).self
+                ) {
+                    check.check(AuditChainCheck.Row(
+                        seq: seq, eventID: eventID, recordedAt: recordedAt, action: action, category: category, severity: severity,
+                        result: result, actorID: actorID, body: body, prevHash: prevHash, hash: hash
+                    ))
+                    after = seq
+                }
+                if rows.rows.count < Self.page { break }
             }
             return check.finish()
         }

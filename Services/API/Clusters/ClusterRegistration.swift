@@ -229,7 +229,7 @@ struct ClusterRegistration: Sendable {
     /// Refuses a partner's registration past `MAX_CLUSTERS_PER_PARTNER`. Checked before any
     /// connection and again in the transaction that inserts the row (under a lock per owner), so
     /// parallel registrations cannot overshoot.
-    private func checkQuota(_ request: Request, connection: PostgresConnection?) async throws {
+    private func checkQuota(_ request: Request, connection: DatabaseTransaction?) async throws {
         guard !request.privileged, let owner = request.owner else { return }
         let owned = try await self.store.count(ownedBy: owner, on: connection)
         guard owned < self.settings.maxPerPartner else {

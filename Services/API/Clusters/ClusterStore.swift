@@ -48,7 +48,7 @@ struct ClusterStore: Sendable {
 
     /// How many clusters `owner` has. On a transaction's `connection` it first takes a lock per
     /// owner held to the commit, so two registrations of one partner count one after the other.
-    func count(ownedBy owner: UUID, on connection: PostgresConnection?) async throws -> Int {
+    func count(ownedBy owner: UUID, on connection: DatabaseTransaction?) async throws -> Int {
         let query: PostgresQuery = "SELECT count(*)::int FROM clusters WHERE owner_id = \(owner)"
         guard let connection else {
             return try await self.client.boundedQuery(query, logger: self.logger).decode(Int.self).all().first ?? 0
@@ -57,7 +57,7 @@ struct ClusterStore: Sendable {
         return try await connection.query(query, logger: self.logger).decode(Int.self).all().first ?? 0
     }
 
-    func insert(_ cluster: Cluster, clientSerial: String?, on connection: PostgresConnection) async throws {
+    func insert(_ cluster: Cluster, clientSerial: String?, on connection: DatabaseTransaction) async throws {
         try await connection.query(
             """
             INSERT INTO clusters (id, name, description, endpoint, server_fingerprint, client_fingerprint, client_serial, owner_id)
@@ -66,12 +66,12 @@ struct ClusterStore: Sendable {
             """, logger: self.logger)
     }
 
-    func update(_ id: UUID, name: String, description: String, on connection: PostgresConnection) async throws {
+    func update(_ id: UUID, name: String, description: String, on connection: DatabaseTransaction) async throws {
         try await connection.query(
             "UPDATE clusters SET name = \(name), description = \(description), updated_at = now() WHERE id = \(id)", logger: self.logger)
     }
 
-    func delete(_ id: UUID, on connection: PostgresConnection) async throws {
+    func delete(_ id: UUID, on connection: DatabaseTransaction) async throws {
         try await connection.query("DELETE FROM clusters WHERE id = \(id)", logger: self.logger)
     }
 

@@ -36,7 +36,7 @@ struct DatabaseRoles: Sendable {
     /// catalog rows and one fails with "tuple concurrently updated".
     static func grant(to role: String, client: PostgresClient, logger: Logger) async throws {
         let name = try Self.quoted(role)
-        try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger, queryLimit: PostgresClient.maintenanceQueryLimit) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.lockID))", logger: logger)
             for statement in [
                 "GRANT USAGE ON SCHEMA public TO \(name)",

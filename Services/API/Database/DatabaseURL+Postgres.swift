@@ -1,10 +1,13 @@
+import Logging
 import NIOSSL
 import OrcastraRuntime
 import PostgresNIO
 
 extension DatabaseURL {
     /// The postgres-nio pool configuration for this URL: short connect timeout so that health
-    /// reports a dead database quickly, and a bounded pool.
+    /// reports a dead database quickly, a bounded pool, and PostgreSQL itself cancelling a
+    /// statement (a lock wait included) at the limit the API waits for it
+    /// (`PostgresClient.leaseLimit`; maintenance transactions raise it for themselves).
     func clientConfiguration() -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
             switch self.tls {
@@ -17,16 +20,17 @@ extension DatabaseURL {
         )
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = 20
+        let limit = PostgresClient.leaseLimit.components.seconds * 1000
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(limit)")]
         return configuration
     }
 }
 
 extension HealthCheck {
-    /// PostgreSQL answers `SELECT 1` through the pool.
-    static func postgres(_ client: PostgresClient) -> HealthCheck {
+    /// PostgreSQL answers `SELECT 1` through the pool, bounded like every query.
+    static func postgres(_ client: PostgresClient, logger: Logger) -> HealthCheck {
         HealthCheck(name: "postgres") {
-            let rows = try await client.query("SELECT 1")
-            for try await _ in rows {}
+            try await client.boundedQuery("SELECT 1", logger: logger)
         }
     }
 }

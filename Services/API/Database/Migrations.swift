@@ -62,7 +62,7 @@ struct Migrations: Sendable {
     /// Applies pending migrations; returns the versions it applied.
     @discardableResult
     func apply(client: PostgresClient, logger: Logger) async throws -> [Int] {
-        try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger, queryLimit: PostgresClient.maintenanceQueryLimit) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockID))", logger: logger)
             try await connection.query(
                 """

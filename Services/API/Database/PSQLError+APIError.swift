@@ -10,19 +10,21 @@ import PostgresNIO
 /// the data's state: a 500, logged with its detail by `ErrorMiddleware`.
 extension PSQLError: APIErrorConvertible {
     public var apiError: APIError {
-        self.lostConnection ? DatabaseUnavailable().apiError
+        self.unavailable ? DatabaseUnavailable().apiError
             : APIError.internalError
     }
 
     /// The connection broke or the server is shutting down (SQLSTATE class 08, connection
-    /// exception; 57P01-57P03, admin or crash shutdown and cannot connect now).
-    var lostConnection: Bool {
+    /// exception; 57P01-57P03, admin or crash shutdown and cannot connect now), or a statement
+    /// ran past its limit (57014, cancelled by `statement_timeout`: a lock held too long or an
+    /// overloaded server, a wait worth retrying).
+    var unavailable: Bool {
         switch self.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
             return true
         default:
             guard let state = self.serverInfo?[.sqlState] else { return false }
-            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+            return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03"].contains(state)
         }
     }
 }

@@ -3,54 +3,53 @@ import Logging
 import OrcastraRuntime
 import PostgresNIO
 
-/// PostgreSQL down or out of connections is a 503 within a few seconds, not a request that
-/// hangs.
+/// PostgreSQL down, out of connections or losing a query is a 503 within a few seconds, not a
+/// request that hangs.
 ///
 /// postgres-nio's pool keeps a request waiting for a connection while it retries connecting,
 /// and only fails waiting requests once connecting has failed for a minute (its circuit
 /// breaker, not configurable through `PostgresClient`). So every database call of the API
-/// waits at most `leaseLimit` for its connection (`transaction`) or for its query to start
-/// (`boundedQuery`), then answers `DatabaseUnavailable`. Nothing is half-written: a
-/// transaction that never got its connection never began, and one that began commits or rolls
-/// back as before. When PostgreSQL is back the pool reconnects by itself.
+/// waits at most `leaseLimit` for its connection, and each query at most as long again
+/// (`PostgresConnection.boundedQuery`), then answers `DatabaseUnavailable`. Nothing is
+/// half-written: a transaction that never got its connection never began, and one whose query
+/// failed rolls back (`transaction`). When PostgreSQL is back the pool reconnects by itself.
 extension PostgresClient {
-    /// How long a call waits for PostgreSQL before it gives up.
+    /// How long a call waits for a connection, and a query for its rows.
     static let leaseLimit: Duration = .seconds(5)
 
-    /// `query`, failing with `DatabaseUnavailable` when its rows have not started within
-    /// `leaseLimit` (the connection's wait included). The rows are read as they come, after.
-    ///
-    /// The query is not waited for once the limit has passed (`Abandoning`): postgres-nio
-    /// loses a query written to a connection that closed a moment before (PostgreSQL stopping
-    /// as it was leased), which then neither answers nor heeds cancellation, and a task group
-    /// would wait for it forever (seen in the fault drill, about one restart in three). The
-    /// abandoned query keeps its connection's lease, so after one the pool's graceful shutdown
-    /// waits for it and the process is stopped by its supervisor's kill.
+    /// `query` on a connection of its own, its rows read whole, each step bounded as above.
+    /// The lease ends with the query or its limit, so a query lost with its connection holds
+    /// no lease of the pool.
     @discardableResult
-    func boundedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await Abandoning.run(after: Self.leaseLimit, orFail: DatabaseUnavailable()) {
-            try await self.query(query, logger: logger)
+    func boundedQuery(_ query: PostgresQuery, logger: Logger) async throws -> QueryRows {
+        try await self.withBoundedConnection { connection in
+            try await connection.boundedQuery(query, within: Self.leaseLimit, logger: logger)
         }
     }
 
-    /// `body` on a connection leased within `leaseLimit`, or `DatabaseUnavailable`.
+    /// `body` on an open connection leased within `leaseLimit`, or `DatabaseUnavailable`.
     ///
     /// The lease is taken by a child task, which hands the connection over and holds the
     /// lease until `body` has finished in the caller's own task (so `body` need not be
-    /// `Sendable`); the timer is a second child. A lease that fails ends the wait at once.
+    /// `Sendable`); the timer is a second child. A connection found closed when leased (the
+    /// pool has not seen it close yet) goes back, and another is leased in the same wait: a
+    /// query written to it would be lost (see `DatabaseTransaction`).
     func withBoundedConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let (handover, offer) = AsyncStream<PostgresConnection>.makeStream()
         let (finished, finish) = AsyncStream<Void>.makeStream()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { offer.finish() }
-                try await self.withConnection { connection in
-                    // One that closed while idle in the pool would lose the queries written
-                    // to it (see `boundedQuery`): none is better, a 503 at once.
-                    guard !connection.isClosed else { throw DatabaseUnavailable() }
-                    offer.yield(connection)
-                    offer.finish()
-                    for await _ in finished {}
+                var handed = false
+                while !handed {
+                    try Task.checkCancellation()
+                    handed = try await self.withConnection { connection in
+                        guard !connection.isClosed else { return false }
+                        offer.yield(connection)
+                        offer.finish()
+                        for await _ in finished {}
+                        return true
+                    }
                 }
             }
             group.addTask {

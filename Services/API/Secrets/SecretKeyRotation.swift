@@ -28,7 +28,7 @@ struct SecretKeyRotation {
     }
 
     func run() async throws -> Outcome {
-        return try await self.client.transaction(logger: self.logger) { connection in
+        return try await self.client.transaction(logger: self.logger, queryLimit: PostgresClient.maintenanceQueryLimit) { connection in
             var outcome = Outcome()
             var versions: [(String, Int, String, Data)] = []
             for try await row in try await connection.query(
