@@ -12,10 +12,14 @@ import Testing
 /// `GET /api/v1/audit-log` and `/verify` through the standard middleware, on a real chain.
 @Suite("Audit log endpoint")
 struct AuditLogEndpointTests {
-    /// The controller mounted as `buildRouter` will mount it, minus the admin guard.
+    /// The controller mounted as `buildRouter` mounts it, with every caller an admin.
     static func withApp(_ f: AuditFixture, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let router = Router<AppRequestContext>.standard(config: ServiceConfig(serviceName: "orcastra-api"), sink: LogSink(.memory))
-        AuditController(client: f.client, keys: f.trail.keys).addRoutes(to: router.group("/api/v1"))
+        let admin = router.group("/api/v1").add(middleware: SignedInAs(identity: Identity(
+            id: UUID(), subject: "admin", name: nil, email: nil, role: .admin, groups: [], authMethod: .token)))
+        let authorizer = Authorizer(relations: AccessRelations(client: f.client, logger: f.logger))
+        AuditController(client: f.client, keys: f.trail.keys)
+            .addRoutes(to: AccessRoutes(open: admin, signedIn: admin, prefix: "/api/v1", authorizer: authorizer, table: AccessTable()))
         try await Application(router: router).test(.router, body)
     }
 
@@ -217,5 +221,17 @@ struct AuditLogFilterTests {
         for text in ["", "0", "042", "-1", "+1", "1e3", "4 2", "1000000000000000000", "c2VxOjQy"] {
             #expect(AuditCursor.decode(text) == nil, "\(text)")
         }
+    }
+}
+
+/// Stands in for the authenticator: every request is `identity`'s.
+struct SignedInAs: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let identity: Identity
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = self.identity
+        return try await next(request, context)
     }
 }

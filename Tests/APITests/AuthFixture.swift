@@ -72,4 +72,6 @@ extension TestClientProtocol {
 extension Data {
     /// The `error.code` of our error shape, if this is one.
     var errorCode: String? { (try? JSONCoding.decoder.decode(ErrorBody.self, from: self))?.error.code }
+    /// Its `error.message`.
+    var errorMessage: String? { (try? JSONCoding.decoder.decode(ErrorBody.self, from: self))?.error.message }
 }

@@ -13,11 +13,6 @@ import Testing
 /// The OpenAPI document and the router must describe the same API.
 @Suite("OpenAPI document")
 struct OpenAPITests {
-    /// `GET /api/v1/things/:id` → `GET /api/v1/things/{id}`.
-    static func openAPIPath(_ routerPath: String) -> String {
-        "/" + routerPath.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-    }
-
     static func documentOperations() throws -> Set<String> {
         let document = try JSONValue.parse(String(decoding: OpenAPIController.document, as: UTF8.self))
         guard case .object(let paths) = document["paths"] ?? .null else { throw MissingService("openapi.json has no paths") }
@@ -32,12 +27,7 @@ struct OpenAPITests {
 
     @Test("every route is documented and every documented operation is routed")
     func inStep() throws {
-        let db = DatabaseURL(host: "unused", user: "u", password: nil, database: "d")
-        let config = APIConfig(service: ServiceConfig(serviceName: "orcastra-api"), database: db, secrets: .embedded(masterKey: testMasterKey), auth: .noIssuer)
-        let postgres = PostgresClient(configuration: db.clientConfiguration())
-        let routes = try APIRoutes(config: config, postgres: postgres, http: HTTPClient.shared, redis: nil, sink: LogSink(.memory), logger: Logger(label: "test"))
-        let router = buildRouter(config: config, sink: LogSink(.memory), health: HealthMonitor(version: "t", checks: []), routes: routes)
-        let routed = Set(router.routes.map { "\($0.method) \(Self.openAPIPath($0.path.description))" })
+        let routed = try AccessTableTests.built().routed
         let documented = try Self.documentOperations()
         #expect(routed.subtracting(documented).isEmpty, "routes missing from openapi.json: \(routed.subtracting(documented).sorted())")
         #expect(documented.subtracting(routed).isEmpty, "openapi.json names routes that do not exist: \(documented.subtracting(routed).sorted())")
@@ -55,6 +45,18 @@ struct OpenAPITests {
                 #expect(response.headers[.contentType] == "application/json")
                 let doc = try JSONValue.parse(String(buffer: response.body))
                 #expect(doc["openapi"]?.string?.hasPrefix("3.1") == true)
+                // Each operation names what it needs, as its route declared it.
+                guard case .object(let paths) = doc["paths"] ?? .null else { Issue.record("no paths"); return }
+                var annotated = 0
+                for (path, item) in paths {
+                    guard case .object(let operations) = item else { continue }
+                    for (method, operation) in operations where ["get", "put", "post", "delete", "patch"].contains(method) {
+                        #expect(operation["x-orcastra-needs"]?.string?.isEmpty == false, "\(method.uppercased()) \(path) has no x-orcastra-needs")
+                        annotated += 1
+                    }
+                }
+                #expect(annotated > 30)
+                #expect(paths["/api/v1/clusters/{id}"]?["delete"]?["x-orcastra-needs"]?.string == "can_delete on cluster")
             }
         }
     }

@@ -7,11 +7,12 @@ import OrcastraRuntime
 struct APIKeyController {
     let store: APIKeyStore
     let settings: APIKeySettings
+    let authorizer: Authorizer
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("api-keys", use: self.create)
-        group.get("api-keys", use: self.list)
-        group.delete("api-keys/:id", use: self.revoke)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("api-keys", .signedIn, use: self.create)
+        routes.get("api-keys", .signedIn, use: self.list)
+        routes.delete("api-keys/:id", .signedIn, use: self.revoke)
     }
 
     /// `{"name": "ci", "expires_in_days": 30, "scope": "read_only", "role": "tenant"}`; all but
@@ -61,13 +62,13 @@ struct APIKeyController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<APIKeyInfo> {
         let identity = try context.requireIdentity()
         let page = try PageRequest(query: request.uri.queryParameters)
-        return page.page(try await self.store.list(owner: identity.role == .admin ? nil : identity.id)) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
+        return page.page(try await self.store.list(in: self.authorizer.ownScope(identity))) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
         let id = try context.parameters.uuid("id")
-        guard try await self.store.revoke(id: id, actor: identity, requestID: context.state.requestID) else {
+        guard try await self.store.revoke(id: id, actor: identity, in: self.authorizer.ownScope(identity), requestID: context.state.requestID) else {
             throw APIError(.notFound, code: "not_found", message: "no API key \(id.uuidString.lowercased()) of yours")
         }
         return .noContent

@@ -81,13 +81,13 @@ struct APIKeyStore: Sendable {
         }
     }
 
-    /// Keys of `owner`, or of everyone when `owner` is nil; never the secrets.
-    func list(owner: UUID?) async throws -> [APIKeyInfo] {
+    /// The keys in `scope`; never the secrets.
+    func list(in scope: Authorizer.ListScope) async throws -> [APIKeyInfo] {
         let rows = try await self.client.boundedQuery(
             """
             SELECT k.id, k.name, k.prefix, k.owner_id, u.name, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.scope, k.role
             FROM api_keys k JOIN users u ON u.id = k.owner_id
-            WHERE \(owner)::uuid IS NULL OR k.owner_id = \(owner)
+            WHERE \(scope.everyone) OR k.owner_id = \(scope.owner)
             ORDER BY k.created_at DESC
             """, logger: self.logger)
         var keys: [APIKeyInfo] = []
@@ -100,15 +100,14 @@ struct APIKeyStore: Sendable {
         return keys
     }
 
-    /// Revokes key `id` if `actor` may (its owner, or an admin); false when there is no such key
-    /// for them. Revoking twice is not an error and is audited once.
-    func revoke(id: UUID, actor: Identity, requestID: String?) async throws -> Bool {
-        let owner: UUID? = actor.role == .admin ? nil : actor.id
+    /// Revokes key `id` if it is in `scope` (the actor's own; an admin's is everyone's); false
+    /// when there is no such key for them. Revoking twice is not an error and is audited once.
+    func revoke(id: UUID, actor: Identity, in scope: Authorizer.ListScope, requestID: String?) async throws -> Bool {
         let event = AuditEvent(
             action: "api_key.revoke", category: "api_key", severity: .info, actor: .init(actor),
             target: .init(type: "api_key", id: id.uuidString), result: .success, requestID: requestID)
         let found = try await self.client.boundedQuery(
-            "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = \(id) AND (\(owner)::uuid IS NULL OR owner_id = \(owner))",
+            "SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = \(id) AND (\(scope.everyone) OR owner_id = \(scope.owner))",
             logger: self.logger).decode(Bool.self).all()
         guard let alreadyRevoked = found.first else { return false }
         if alreadyRevoked { return true }

@@ -70,6 +70,10 @@ struct APIRoutes {
     var clusters: ClusterService
     var instances: InstanceService
     var tracker: OperationTracker
+    var organizations: OrganizationStore
+    var authorizer: Authorizer
+    /// Every route and what it needs, filled as `buildRouter` adds them.
+    let accessTable = AccessTable()
     var logger: Logger
 
     init(config: APIConfig, postgres: PostgresClient, http: HTTPClient, redis: RedisClient?, sink: LogSink, logger: Logger) throws {
@@ -92,8 +96,16 @@ struct APIRoutes {
                                        connections: ClusterConnections(secrets: self.secrets, settings: config.clusters),
                                        secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
         self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
-        self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, logger: logger)
+        self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
+        self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
+        self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
         self.logger = logger
+    }
+
+    /// Where routes are added: `open` without authentication, `signedIn` behind it, both
+    /// checked by the authorizer and listed in the access table.
+    func access(open: RouterGroup<AppRequestContext>, signedIn: RouterGroup<AppRequestContext>, prefix: String) -> AccessRoutes {
+        AccessRoutes(open: open, signedIn: signedIn, prefix: prefix, authorizer: self.authorizer, table: self.accessTable)
     }
 }
 
@@ -111,6 +123,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
         if let cors = config.cors { edge.add(middleware: CORSMiddleware(settings: cors)) }
     }
     health.addRoutes(to: router, paths: ["/health", "/api/v1/health"])
+    for path in ["/health", "/api/v1/health"] { routes.accessTable.add(.init(method: .get, path: path, requirement: .open)) }
     // Rate limits apply before authentication, so a flood of bad credentials is limited too;
     // health stays outside them, since monitors poll it and it must answer during a flood.
     let v1 = router.group("/api/v1")
@@ -118,28 +131,23 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
         v1.add(middleware: RateLimitMiddleware(settings: limits, redis: redis, clientIP: config.service.clientIP,
                                               proxySecret: config.auth.proxySecret, logger: routes.logger))
     }
-    let open = v1.group()
-    OpenAPIController().addRoutes(to: open)
+    let access = routes.access(open: v1.group(), signedIn: v1.group().add(middleware: routes.authenticator), prefix: "/api/v1")
+    OpenAPIController(table: routes.accessTable).addRoutes(to: access)
     LoginFailureController(secret: config.auth.proxySecret, client: routes.postgres, audit: routes.audit, logger: routes.logger)
-        .addRoutes(to: open)
-
-    let signedIn = v1.group().add(middleware: routes.authenticator)
-    MeController().addRoutes(to: signedIn)
-    APIKeyController(store: routes.apiKeys, settings: config.apiKeys).addRoutes(to: signedIn)
-    SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP).addRoutes(to: signedIn)
-    UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: signedIn)
-    OperationController(instances: routes.instances).addRoutes(to: signedIn)
-
-    // Clusters and what runs on them: partners (their own) and admins (all) until tenancy lands.
-    let managers = signedIn.group().add(middleware: RequireRole(role: .partner))
-    ClusterController(clusters: routes.clusters).addRoutes(to: managers)
-    InstanceController(instances: routes.instances).addRoutes(everyone: signedIn, managers: managers)
-    SnapshotController(instances: routes.instances).addRoutes(to: managers)
-
-    let admin = signedIn.group().add(middleware: RequireRole(role: .admin))
-    AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: admin)
-    SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: admin)
-    CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: admin)
+        .addRoutes(to: access)
+    MeController().addRoutes(to: access)
+    APIKeyController(store: routes.apiKeys, settings: config.apiKeys, authorizer: routes.authorizer).addRoutes(to: access)
+    SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP,
+                      authorizer: routes.authorizer).addRoutes(to: access)
+    UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)
+    OrganizationController(store: routes.organizations, authorizer: routes.authorizer).addRoutes(to: access)
+    ClusterController(clusters: routes.clusters, authorizer: routes.authorizer).addRoutes(to: access)
+    InstanceController(instances: routes.instances).addRoutes(to: access)
+    SnapshotController(instances: routes.instances).addRoutes(to: access)
+    OperationController(instances: routes.instances).addRoutes(to: access)
+    AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: access)
+    SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: access)
+    CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)
     allowed.load(from: router)
     return router
 }

@@ -22,9 +22,9 @@ struct AuditController: Sendable {
         self.init(repository: AuditLogRepository(client: client), verifier: AuditVerifier(client: client, keys: keys))
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("audit-log", use: self.list)
-        group.get("audit-log/verify", use: self.verify)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("audit-log", .entitlement(.canViewAuditLog, on: .server), use: self.list)
+        routes.get("audit-log/verify", .entitlement(.canViewAuditLog, on: .server), use: self.verify)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> AuditRecordPage {

@@ -145,13 +145,4 @@ extension AppRequestContext {
         guard let identity = self.identity else { throw Authenticator.unauthorized() }
         return identity
     }
-
-    /// The caller, if their role is at least `role`; 403 otherwise.
-    func require(_ role: Role) throws -> Identity {
-        let identity = try self.requireIdentity()
-        guard identity.role >= role else {
-            throw APIError(.forbidden, code: "forbidden", message: "this needs the \(role.title) role; you are \(identity.role.title)")
-        }
-        return identity
-    }
 }

@@ -16,8 +16,8 @@ struct LoginFailureController {
     let audit: AuditTrail
     let logger: Logger
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("auth/login-failures", use: self.report)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("auth/login-failures", .open, use: self.report)
     }
 
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

@@ -4,19 +4,20 @@ import Logging
 import OrcastraModels
 import OrcastraRuntime
 
-/// `/api/v1/clusters` (partners and admins): register, list, rename, remove; each cluster's
+/// `/api/v1/clusters`: register, list, rename, remove; each cluster's
 /// live status and its resources (projects, profiles, networks, storage pools, images).
 struct ClusterController {
     let clusters: ClusterService
+    let authorizer: Authorizer
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("clusters", use: self.list)
-        group.post("clusters", use: self.register)
-        group.get("clusters/:id", use: self.get)
-        group.patch("clusters/:id", use: self.update)
-        group.delete("clusters/:id", use: self.remove)
-        group.get("clusters/:id/status", use: self.status)
-        group.get("clusters/:id/:resource", use: self.resources)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("clusters", .signedIn, use: self.list)
+        routes.post("clusters", .entitlement(.canManageClusters, on: .server), use: self.register)
+        routes.get("clusters/:id", .entitlement(.canView, on: .cluster), use: self.get)
+        routes.patch("clusters/:id", .entitlement(.canEdit, on: .cluster), use: self.update)
+        routes.delete("clusters/:id", .entitlement(.canDelete, on: .cluster), use: self.remove)
+        routes.get("clusters/:id/status", .entitlement(.canView, on: .cluster), use: self.status)
+        routes.get("clusters/:id/:resource", .entitlement(.canView, on: .cluster), use: self.resources)
     }
 
     /// `{"name", "description"?, "trust_token"}`, or `{"name", "description"?, "endpoint",
@@ -89,11 +90,11 @@ struct ClusterController {
     /// Paged (`?limit=`, `?cursor=`) by name.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<Cluster> {
         let page = try PageRequest(query: request.uri.queryParameters)
-        return page.page(try await self.clusters.list(visibleTo: try context.requireIdentity())) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
+        return page.page(try await self.clusters.list(in: self.authorizer.ownerScope(try context.requireIdentity()))) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Cluster {
-        try await self.clusters.get(try context.parameters.uuid("id"), visibleTo: try context.requireIdentity())
+        try await self.clusters.get(try context.parameters.uuid("id"))
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -111,7 +112,7 @@ struct ClusterController {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Cluster {
         let caller = try context.requireIdentity()
-        let cluster = try await self.clusters.get(try context.parameters.uuid("id"), visibleTo: caller)
+        let cluster = try await self.clusters.get(try context.parameters.uuid("id"))
         let body = try await request.decode(as: UpdateRequest.self, context: context)
         return try await self.clusters.update(cluster, name: body.name, description: body.description, by: caller, requestID: context.state.requestID)
     }
@@ -124,7 +125,7 @@ struct ClusterController {
     /// Reachability, latency and what the server says about itself; unreachable is an answer
     /// (200 with `reachable: false`), not an error.
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> ClusterStatus {
-        try await self.clusters.status(try context.parameters.uuid("id"), visibleTo: try context.requireIdentity())
+        try await self.clusters.status(try context.parameters.uuid("id"))
     }
 
     /// `projects`, `profiles`, `networks`, `storage-pools` and `images`, in `?project=` where
@@ -133,7 +134,7 @@ struct ClusterController {
     @Sendable func resources(_ request: Request, context: AppRequestContext) async throws -> ListPage<ClusterResource> {
         let page = try PageRequest(query: request.uri.queryParameters)
         return page.page(try await self.clusters.resources(try context.parameters.uuid("id"), kind: try context.parameters.require("resource"),
-                                                           project: request.uri.queryParameters.get("project"), visibleTo: try context.requireIdentity())) { $0.name }
+                                                           project: request.uri.queryParameters.get("project"))) { $0.name }
     }
 }
 extension Cluster: ResponseEncodable {}

@@ -4,7 +4,7 @@ import OrcastraModels
 import OrcastraRuntime
 
 /// What the API does with registered clusters, for the cluster routes and for the features
-/// built on clusters (instances): who may see which, a driver for each, rename, remove, live
+/// built on clusters (instances): a driver for each, rename, remove, live
 /// status and server-wide resources. Registration itself is `ClusterRegistration`.
 struct ClusterService: Sendable {
     let store: ClusterStore
@@ -27,13 +27,13 @@ struct ClusterService: Sendable {
 
     var settings: ClusterSettings { self.connections.settings }
 
-    func list(visibleTo caller: Identity) async throws -> [Cluster] {
-        try await self.store.list(visibleTo: caller)
+    func list(in scope: Authorizer.ListScope) async throws -> [Cluster] {
+        try await self.store.list(in: scope)
     }
 
-    /// The cluster if the caller may see it; 404 otherwise.
-    func get(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
-        try await self.store.get(id, visibleTo: caller)
+    /// The cluster a route names, once the route has checked the caller's right to it.
+    func get(_ id: UUID) async throws -> Cluster {
+        try await self.store.get(id)
     }
 
     /// The driver for a cluster the caller has already been allowed to see, for changes: each
@@ -53,7 +53,7 @@ struct ClusterService: Sendable {
         try await self.registration.register(request)
     }
 
-    /// Renames or redescribes `cluster` (one the caller may see), audited with both versions.
+    /// Renames or redescribes `cluster`, audited with both versions.
     func update(_ cluster: Cluster, name: String?, description: String?, by caller: Identity, requestID: String?) async throws -> Cluster {
         let name = name ?? cluster.name
         let description = description ?? cluster.description
@@ -70,14 +70,14 @@ struct ClusterService: Sendable {
             after: ["name": name, "description": description]), client: self.store.client, logger: self.logger) { connection in
             try await self.store.update(cluster.id, name: name, description: description, on: connection)
         }
-        return try await self.store.get(cluster.id, visibleTo: caller)
+        return try await self.store.get(cluster.id)
     }
 
     /// Takes the certificate our CA issued out of the server's trust store when the server
     /// answers, then removes the row (audited) and after it the credentials; the certificate is
     /// revoked at our CA afterwards.
     func remove(_ id: UUID, by caller: Identity, requestID: String?) async throws {
-        let cluster = try await self.store.get(id, visibleTo: caller)
+        let cluster = try await self.store.get(id)
         let serial = try await self.store.clientSerial(cluster.id)
         // Only a certificate we issued is ours to take out of the server's trust store; one the
         // operator brought stays trusted there.
@@ -117,8 +117,8 @@ struct ClusterService: Sendable {
 
     /// Reachability, latency and what the server says about itself; unreachable is an answer
     /// (`reachable: false`), not an error.
-    func status(_ id: UUID, visibleTo caller: Identity) async throws -> ClusterStatus {
-        let cluster = try await self.store.get(id, visibleTo: caller)
+    func status(_ id: UUID) async throws -> ClusterStatus {
+        let cluster = try await self.store.get(id)
         let driver = try await self.reader(for: cluster)
         do {
             let start = ContinuousClock.now
@@ -137,8 +137,8 @@ struct ClusterService: Sendable {
 
     /// Projects, profiles, networks, storage pools or images (`kind` as the route names it),
     /// in `project` (`default` when nil) where the kind lives in projects.
-    func resources(_ id: UUID, kind: String, project: String?, visibleTo caller: Identity) async throws -> [ClusterResource] {
-        let cluster = try await self.store.get(id, visibleTo: caller)
+    func resources(_ id: UUID, kind: String, project: String?) async throws -> [ClusterResource] {
+        let cluster = try await self.store.get(id)
         let project = try LXDNames.project(project)
         guard let kind = ResourceKind(rawValue: kind) else {
             throw APIError(.notFound, code: "not_found", message: "clusters have no '\(kind)'; try projects, profiles, networks, storage-pools or images")

@@ -4,37 +4,32 @@ import OrcastraModels
 import OrcastraRuntime
 import PostgresNIO
 
-/// The `clusters` table: who may see which cluster, and the rows registration and removal
-/// write (always inside the audited transaction, hence the `connection` parameters).
-///
-/// Scope until tenancy lands: an admin sees every cluster, a partner the ones they registered,
-/// a tenant none.
+/// The `clusters` table: the rows lists and routes read, and the ones registration and
+/// removal write (always inside the audited transaction, hence the `connection` parameters).
+/// Who may see which is the `Authorizer`'s to say: routes check it before they get here, and
+/// lists pass the caller's `ListScope`.
 struct ClusterStore: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    /// The owner to filter on: nil for admins (everything).
-    static func ownerFilter(_ caller: Identity) -> UUID? {
-        caller.role == .admin ? nil : caller.id
+    func list(in scope: Authorizer.ListScope) async throws -> [Cluster] {
+        switch scope {
+        case .everyone: try await self.select("ORDER BY c.name")
+        case .owner(let owner): try await self.select("WHERE c.owner_id = \(owner) ORDER BY c.name")
+        case .nothing: []
+        }
     }
 
-    func list(visibleTo caller: Identity) async throws -> [Cluster] {
-        guard caller.role >= .partner else { return [] }
-        let owner = Self.ownerFilter(caller)
-        return try await self.select("WHERE \(owner)::uuid IS NULL OR c.owner_id = \(owner) ORDER BY c.name")
-    }
-
-    /// The cluster if the caller may see it; 404 otherwise (another partner's cluster is not
-    /// acknowledged to exist).
-    func get(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
-        let owner = Self.ownerFilter(caller)
-        guard caller.role >= .partner,
-              let cluster = try await self.select("WHERE c.id = \(id) AND (\(owner)::uuid IS NULL OR c.owner_id = \(owner))").first
-        else { throw APIError(.notFound, code: "not_found", message: "no cluster \(id.uuidString.lowercased())") }
+    /// The cluster a route names (the route has checked the caller's right to it); 404 when it
+    /// is gone.
+    func get(_ id: UUID) async throws -> Cluster {
+        guard let cluster = try await self.find(id) else {
+            throw APIError(.notFound, code: "not_found", message: "no cluster \(id.uuidString.lowercased())")
+        }
         return cluster
     }
 
-    /// Any cluster by id, whoever owns it (for the API's own bookkeeping, not for callers).
+    /// Any cluster by id, whoever owns it.
     func find(_ id: UUID) async throws -> Cluster? {
         try await self.select("WHERE c.id = \(id)").first
     }

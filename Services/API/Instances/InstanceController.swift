@@ -3,19 +3,19 @@ import Hummingbird
 import OrcastraModels
 import OrcastraRuntime
 
-/// `/api/v1/instances` (everyone; a tenant's list is empty until tenancy assigns projects) and
-/// `/api/v1/clusters/<id>/instances/…` (partners and admins): list, read, create, change state,
+/// `/api/v1/instances` (across the clusters the caller may see) and
+/// `/api/v1/clusters/<id>/instances/…`: list, read, create, change state,
 /// delete. Changes return an operation at once (202); `GET /operations/<id>` follows it.
 struct InstanceController {
     let instances: InstanceService
 
-    func addRoutes(everyone: RouterGroup<AppRequestContext>, managers: RouterGroup<AppRequestContext>) {
-        everyone.get("instances", use: self.list)
-        managers.get("clusters/:id/instances", use: self.listOne)
-        managers.post("clusters/:id/instances", use: self.create)
-        managers.get("clusters/:id/instances/:name", use: self.get)
-        managers.put("clusters/:id/instances/:name/state", use: self.changeState)
-        managers.delete("clusters/:id/instances/:name", use: self.delete)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("instances", .signedIn, use: self.list)
+        routes.get("clusters/:id/instances", .entitlement(.canView, on: .cluster), use: self.listOne)
+        routes.post("clusters/:id/instances", .entitlement(.canCreateInstances, on: .cluster), use: self.create)
+        routes.get("clusters/:id/instances/:name", .entitlement(.canView, on: .instance), use: self.get)
+        routes.put("clusters/:id/instances/:name/state", .entitlement(.canUpdateState, on: .instance), use: self.changeState)
+        routes.delete("clusters/:id/instances/:name", .entitlement(.canDelete, on: .instance), use: self.delete)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> InstanceList {
@@ -28,8 +28,7 @@ struct InstanceController {
     /// One cluster's instances, failing (502/504) when it does not answer; paged by project and name.
     @Sendable func listOne(_ request: Request, context: AppRequestContext) async throws -> ListPage<InstanceSummary> {
         let page = try PageRequest(query: request.uri.queryParameters)
-        return page.page(try await self.instances.list(cluster: try context.parameters.uuid("id"), project: request.uri.queryParameters.get("project"),
-                                                       caller: try context.requireIdentity())) { $0.project + "\u{0}" + $0.name }
+        return page.page(try await self.instances.list(cluster: try context.parameters.uuid("id"), project: request.uri.queryParameters.get("project"))) { $0.project + "\u{0}" + $0.name }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> InstanceDetail {
@@ -39,7 +38,7 @@ struct InstanceController {
     /// The body is `InstanceRequests.Create`.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireIdentity()
-        let cluster = try await self.instances.cluster(try context.parameters.uuid("id"), visibleTo: caller)
+        let cluster = try await self.instances.cluster(try context.parameters.uuid("id"))
         let body = try await request.decode(as: InstanceRequests.Create.self, context: context)
         return try InstanceRoute.accepted(try await self.instances.create(body, in: cluster, by: caller, requestID: context.state.requestID))
     }

@@ -6,11 +6,11 @@ import OrcastraRuntime
 /// What the instance and snapshot routes share: reading the instance a route names, and
 /// answering a started change.
 enum InstanceRoute {
-    /// The cluster (visible to the caller), project (`?project=`) and instance name of
+    /// The cluster, project (`?project=`) and instance name of
     /// `/clusters/:id/instances/:name/…`.
     static func target(_ request: Request, context: AppRequestContext, in instances: InstanceService) async throws -> InstanceService.Target {
         try await instances.target(cluster: try context.parameters.uuid("id"), name: try context.parameters.require("name"),
-                                   project: request.uri.queryParameters.get("project"), caller: try context.requireIdentity())
+                                   project: request.uri.queryParameters.get("project"))
     }
 
     /// 202 with the operation and where to follow it.

@@ -5,28 +5,29 @@ import OrcastraRuntime
 
 /// Everything the API does with instances: lists across clusters, one instance in full, and
 /// the changes (create, state, delete, snapshots), which run as tracked operations. Controllers
-/// call this and nothing below it; the cluster side (visibility, drivers) comes from
+/// call this and nothing below it; the cluster side (lists, drivers) comes from
 /// `ClusterService`.
 struct InstanceService: Sendable {
     let clusters: ClusterService
     let tracker: OperationTracker
+    let authorizer: Authorizer
     let logger: Logger
 
-    /// One instance a per-instance route names, in a cluster the caller may see.
+    /// One instance a per-instance route names (the route has checked the caller's right to it).
     struct Target: Sendable {
         var cluster: Cluster
         var project: String
         var name: String
     }
 
-    /// The cluster if the caller may see it; 404 otherwise.
-    func cluster(_ id: UUID, visibleTo caller: Identity) async throws -> Cluster {
-        try await self.clusters.get(id, visibleTo: caller)
+    /// The cluster a route names; 404 when it is gone.
+    func cluster(_ id: UUID) async throws -> Cluster {
+        try await self.clusters.get(id)
     }
 
-    /// The target of a per-instance route, names checked; 404 for a cluster the caller may not see.
-    func target(cluster id: UUID, name: String, project: String?, caller: Identity) async throws -> Target {
-        let cluster = try await self.clusters.get(id, visibleTo: caller)
+    /// The target of a per-instance route, names checked.
+    func target(cluster id: UUID, name: String, project: String?) async throws -> Target {
+        let cluster = try await self.clusters.get(id)
         let name = try LXDNames.instance(name)
         let project = try LXDNames.project(project)
         return Target(cluster: cluster, project: project, name: name)
@@ -49,7 +50,7 @@ struct InstanceService: Sendable {
     /// memory's window is reported at once without being asked (`ClusterFailureMemory`).
     /// The instances are paged by cluster name, project and name; every page reports every cluster.
     func list(for caller: Identity, filter: InstanceFilter, page: PageRequest = PageRequest()) async throws -> InstanceList {
-        var clusters = try await self.clusters.list(visibleTo: caller)
+        var clusters = try await self.clusters.list(in: self.authorizer.ownerScope(caller))
         if let wanted = filter.cluster { clusters = clusters.filter { $0.id == wanted } }
         let answers = await self.fetchAll(clusters, filter: filter)
         let (items, next) = page.slice(answers.flatMap(\.items)) { $0.key }
@@ -95,8 +96,8 @@ struct InstanceService: Sendable {
     }
 
     /// One cluster's instances, failing (502/504) when it does not answer.
-    func list(cluster id: UUID, project: String?, caller: Identity) async throws -> [InstanceSummary] {
-        let cluster = try await self.clusters.get(id, visibleTo: caller)
+    func list(cluster id: UUID, project: String?) async throws -> [InstanceSummary] {
+        let cluster = try await self.clusters.get(id)
         let project = try project.map { try LXDNames.project($0) }
         return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.reader(for: cluster))
     }

@@ -8,11 +8,11 @@ import OrcastraRuntime
 struct OperationController {
     let instances: InstanceService
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("operations/:id", use: self.get)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("operations/:id", .entitlement(.canView, on: .operation), use: self.get)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> OperationInfo {
-        try await self.instances.operation(try context.parameters.uuid("id"), caller: try context.requireIdentity())
+        try await self.instances.operation(try context.parameters.uuid("id"))
     }
 }

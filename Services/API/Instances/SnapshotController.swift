@@ -8,11 +8,11 @@ import OrcastraRuntime
 struct SnapshotController {
     let instances: InstanceService
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("clusters/:id/instances/:name/snapshots", use: self.list)
-        group.post("clusters/:id/instances/:name/snapshots", use: self.create)
-        group.post("clusters/:id/instances/:name/snapshots/:snapshot/restore", use: self.restore)
-        group.delete("clusters/:id/instances/:name/snapshots/:snapshot", use: self.delete)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("clusters/:id/instances/:name/snapshots", .entitlement(.canView, on: .instance), use: self.list)
+        routes.post("clusters/:id/instances/:name/snapshots", .entitlement(.canManageSnapshots, on: .instance), use: self.create)
+        routes.post("clusters/:id/instances/:name/snapshots/:snapshot/restore", .entitlement(.canManageSnapshots, on: .instance), use: self.restore)
+        routes.delete("clusters/:id/instances/:name/snapshots/:snapshot", .entitlement(.canManageSnapshots, on: .instance), use: self.delete)
     }
 
     /// Paged, oldest first.

@@ -14,10 +14,10 @@ struct CertificateController {
     let postgres: PostgresClient
     let logger: Logger
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("pki/certs", use: self.issue)
-        group.get("pki/certs", use: self.list)
-        group.post("pki/certs/:serial/revoke", use: self.revoke)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("pki/certs", .entitlement(.canManageCertificates, on: .server), use: self.issue)
+        routes.get("pki/certs", .entitlement(.canManageCertificates, on: .server), use: self.list)
+        routes.post("pki/certs/:serial/revoke", .entitlement(.canManageCertificates, on: .server), use: self.revoke)
     }
 
     /// `{"common_name": "lxd-client", "sans": ["host.example", "10.0.0.5"], "ttl_hours": 720}`.

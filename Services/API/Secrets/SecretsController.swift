@@ -9,8 +9,8 @@ struct SecretsController {
     /// The issuing CA's subject and expiry, from PKI (which builds on secrets, not the reverse).
     let issuer: @Sendable () async -> (subject: String, notAfter: Date)?
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("secrets/status", use: self.status)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("secrets/status", .entitlement(.canViewSecrets, on: .server), use: self.status)
     }
 
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> SecretsStatus {

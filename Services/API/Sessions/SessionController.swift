@@ -12,13 +12,14 @@ struct SessionController {
     /// came from; anyone else's sessions record what the API itself sees.
     let proxySecret: String?
     let clientIP: ClientIPPolicy
+    let authorizer: Authorizer
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("sessions", use: self.start)
-        group.get("sessions", use: self.list)
-        group.delete("sessions/:id", use: self.revoke)
-        group.post("sessions/:id/refresh", use: self.refreshed)
-        group.post("sessions/:id/logout", use: self.logout)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.post("sessions", .signedIn, use: self.start)
+        routes.get("sessions", .signedIn, use: self.list)
+        routes.delete("sessions/:id", .signedIn, use: self.revoke)
+        routes.post("sessions/:id/refresh", .signedIn, use: self.refreshed)
+        routes.post("sessions/:id/logout", .signedIn, use: self.logout)
     }
 
     /// Only with the identity provider's token: a session is a browser sign-in, never an API key.
@@ -40,7 +41,7 @@ struct SessionController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<SessionInfo> {
         let identity = try context.requireIdentity()
         let page = try PageRequest(query: request.uri.queryParameters)
-        let sessions = try await self.store.list(userID: identity.role == .admin ? nil : identity.id, current: identity.sessionID)
+        let sessions = try await self.store.list(in: self.authorizer.ownScope(identity), current: identity.sessionID)
         return page.page(sessions) { PageRequest.newestFirst($0.createdAt, $0.id.uuidString) }
     }
 
@@ -66,7 +67,9 @@ struct SessionController {
     func end(_ reason: SessionStore.Ending, request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
         let id = try context.parameters.uuid("id")
-        guard try await self.store.end(id, reason: reason, actor: identity, requestID: context.state.requestID) else {
+        // A logout ends the caller's own session; a revocation any session in the caller's scope.
+        let scope: Authorizer.ListScope = reason == .logout ? .owner(identity.id) : self.authorizer.ownScope(identity)
+        guard try await self.store.end(id, reason: reason, actor: identity, in: scope, requestID: context.state.requestID) else {
             throw APIError(.notFound, code: "not_found", message: "no open session \(id.uuidString.lowercased()) of yours")
         }
         return .noContent

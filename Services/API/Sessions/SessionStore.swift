@@ -64,13 +64,13 @@ struct SessionStore: Sendable {
         return false
     }
 
-    /// Sessions of `userID`, or everyone's when nil; open ones only, newest first.
-    func list(userID: UUID?, current: UUID?) async throws -> [SessionInfo] {
+    /// The open sessions in `scope`, newest first.
+    func list(in scope: Authorizer.ListScope, current: UUID?) async throws -> [SessionInfo] {
         let rows = try await self.client.boundedQuery(
             """
             SELECT s.id, s.user_id, u.name, u.email, s.created_at, s.last_seen_at, s.ip, s.user_agent
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.ended_at IS NULL AND (\(userID)::uuid IS NULL OR s.user_id = \(userID))
+            WHERE s.ended_at IS NULL AND (\(scope.everyone) OR s.user_id = \(scope.owner))
             ORDER BY s.created_at DESC LIMIT 500
             """, logger: self.logger)
         var sessions: [SessionInfo] = []
@@ -87,10 +87,9 @@ struct SessionStore: Sendable {
         var action: String { self == .logout ? "auth.logout" : "session.revoke" }
     }
 
-    /// Ends session `id` if `actor` may (its owner; an admin may revoke anyone's) — false when
-    /// there is no such open session for them. Sets the Redis flag the gateway checks.
-    func end(_ id: UUID, reason: Ending, actor: Identity, requestID: String?) async throws -> Bool {
-        let owner: UUID? = (reason == .revoked && actor.role == .admin) ? nil : actor.id
+    /// Ends session `id` if it is in `scope` — false when there is no such open session there.
+    /// Sets the Redis flag the gateway checks.
+    func end(_ id: UUID, reason: Ending, actor: Identity, in scope: Authorizer.ListScope, requestID: String?) async throws -> Bool {
         var event = AuditEvent(
             action: reason.action, category: reason == .logout ? "authentication" : "session", severity: .info,
             actor: .init(actor), target: .init(type: "session", id: id.uuidString), result: .success, requestID: requestID)
@@ -100,7 +99,7 @@ struct SessionStore: Sendable {
                 let rows = try await connection.query(
                 """
                 UPDATE sessions SET ended_at = now(), end_reason = \(reason.rawValue)
-                WHERE id = \(id) AND ended_at IS NULL AND (\(owner)::uuid IS NULL OR user_id = \(owner)) RETURNING id
+                WHERE id = \(id) AND ended_at IS NULL AND (\(scope.everyone) OR user_id = \(scope.owner)) RETURNING id
                 """, logger: self.logger)
                 guard try await rows.decode(UUID.self).all().count == 1 else { throw SessionNotOpen() }
             }

@@ -15,10 +15,10 @@ struct UserKeyController {
     let postgres: PostgresClient
     let logger: Logger
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("me/keys", use: self.list)
-        group.post("me/keys", use: self.add)
-        group.delete("me/keys/:id", use: self.remove)
+    func addRoutes(to routes: AccessRoutes) {
+        routes.get("me/keys", .signedIn, use: self.list)
+        routes.post("me/keys", .signedIn, use: self.add)
+        routes.delete("me/keys/:id", .signedIn, use: self.remove)
     }
 
     /// `{"name": "laptop", "public_key": "ssh-ed25519 AAAA… comment"}`.

@@ -166,7 +166,7 @@ struct ClusterRegistrationTests {
         }
     }
 
-    @Test("a partner sees only the clusters they registered; a tenant gets 403 on clusters and an empty instance list")
+    @Test("a partner sees only the clusters they registered; a tenant sees no cluster (404 on one by id, 403 on registering) and an empty instance list")
     func roles() async throws {
         // The test bed is on loopback, which only admins may register; this test is about who
         // sees what, so it lets partners reach loopback.
@@ -187,7 +187,10 @@ struct ClusterRegistrationTests {
             #expect(partner2List["clusters"]?.items?.isEmpty == true)
             #expect(try await f.call(.get, "/api/v1/clusters", as: admin).1["items"]?.items?.count == 1)
 
-            #expect(try await f.call(.get, "/api/v1/clusters", as: tenant).0 == .forbidden)
+            // A tenant's cluster list is empty; another's cluster is a 404, never a 403.
+            let (tenantClusters, tenantClusterList) = try await f.call(.get, "/api/v1/clusters", as: tenant)
+            #expect(tenantClusters == .ok && tenantClusterList["items"]?.items?.isEmpty == true)
+            #expect(try await f.call(.get, "/api/v1/clusters/\(id)", as: tenant).0 == .notFound)
             #expect(try await f.call(.post, "/api/v1/clusters", as: tenant, json: #"{"name":"x","trust_token":"y"}"#).0 == .forbidden)
             let (tenantStatus, tenantList) = try await f.call(.get, "/api/v1/instances", as: tenant)
             #expect(tenantStatus == .ok)

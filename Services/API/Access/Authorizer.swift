@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import OrcastraModels
+import OrcastraRuntime
+
+/// Whether an entitlement is held, and the chain of facts that decided it.
+struct AccessDecision: Sendable, Equatable {
+    var allowed: Bool
+    /// Whether the caller may know the resource exists: when not, a refusal is a 404, so that
+    /// one partner cannot probe for another's clusters.
+    var visible: Bool
+    var because: [String]
+
+    static func allowed(_ because: String...) -> AccessDecision { AccessDecision(allowed: true, visible: true, because: because) }
+    static func refused(_ because: String...) -> AccessDecision { AccessDecision(allowed: false, visible: true, because: because) }
+    static func hidden(_ because: String...) -> AccessDecision { AccessDecision(allowed: false, visible: false, because: because) }
+}
+
+/// The one place that decides who may do what, from the caller's identity and role and the
+/// relations between users and resources (`AccessRelations`). Routes declare what they need
+/// (`AccessRoutes`); handlers do not check roles or owners themselves.
+///
+/// The rules:
+/// - the admin role holds every entitlement on everything;
+/// - the partner role holds `can_manage_clusters` and `can_create_organizations` on the
+///   server, and every entitlement on the clusters and organizations it owns, the clusters'
+///   instances, and the operations on them;
+/// - whoever started an operation may view it;
+/// - everything else is refused: with a 404 where the resource belongs to someone else (its
+///   existence is not theirs to know), a 403 for server-wide rights.
+struct Authorizer: Sendable {
+    let relations: AccessRelations
+
+    /// Server-wide entitlements the partner role holds.
+    static let partnerServerRights: Set<Entitlement> = [.canManageClusters, .canCreateOrganizations]
+
+    func decide(_ caller: Identity, _ entitlement: Entitlement, on resource: AccessResource) async throws -> AccessDecision {
+        let role = "\(caller.role.title) role"
+        if caller.role == .admin { return .allowed("the caller has the \(role), which holds every entitlement") }
+        switch resource {
+        case .server:
+            if caller.role == .partner, Self.partnerServerRights.contains(entitlement) {
+                return .allowed("the \(role) holds \(entitlement.rawValue) on the server")
+            }
+            let holders = Self.partnerServerRights.contains(entitlement) ? "the Partner and Admin roles" : "the Admin role"
+            return .refused("\(entitlement.rawValue) on the server belongs to \(holders); the caller has the \(role)")
+        case .organization(let id):
+            guard let organization = try await self.relations.organization(id) else { return .hidden("there is no \(resource)") }
+            return self.ownership(caller, of: organization, what: "\(resource)")
+        case .cluster(let id):
+            guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no \(resource)") }
+            return self.ownership(caller, of: cluster, what: "\(resource)")
+        case .instance(let id, _, _):
+            guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no cluster \(id.uuidString.lowercased())") }
+            var decision = self.ownership(caller, of: cluster, what: "cluster \(id.uuidString.lowercased())")
+            if decision.allowed { decision.because.append("the instance runs on that cluster") }
+            return decision
+        case .operation(let id):
+            guard let operation = try await self.relations.operation(id) else { return .hidden("there is no \(resource)") }
+            if entitlement == .canView, operation.startedBy == caller.id { return .allowed("the caller started \(resource)") }
+            guard let cluster = try await self.relations.cluster(operation.cluster) else { return .hidden("its cluster is gone") }
+            var decision = self.ownership(caller, of: cluster, what: "cluster \(operation.cluster.uuidString.lowercased())")
+            if decision.allowed { decision.because.append("\(resource) ran on that cluster") }
+            return decision
+        }
+    }
+
+    /// A partner owning the resource holds every entitlement on it; anyone else does not see it.
+    private func ownership(_ caller: Identity, of resource: AccessRelations.Owned, what: String) -> AccessDecision {
+        guard resource.owner == caller.id else { return .hidden("\(what) belongs to someone else") }
+        guard caller.role >= .partner else {
+            return .hidden("the caller owns \(what) but has the \(caller.role.title) role; owners act through the Partner role")
+        }
+        return .allowed("the caller owns \(what) and has the Partner role")
+    }
+
+    /// `decide`, answering a refusal as the error the caller gets: 404 when the resource is not
+    /// theirs to know of, 403 saying what is needed otherwise.
+    func require(_ caller: Identity, _ entitlement: Entitlement, on resource: AccessResource) async throws {
+        let decision = try await self.decide(caller, entitlement, on: resource)
+        guard !decision.allowed else { return }
+        guard decision.visible else { throw APIError(.notFound, code: "not_found", message: "no \(resource)") }
+        throw APIError(.forbidden, code: "forbidden",
+                       message: "this needs \(entitlement.rawValue) on the \(resource): " + decision.because.joined(separator: "; "))
+    }
+
+    /// Checks a route's requirement before its handler runs.
+    func check(_ requirement: Requirement, _ request: Request, context: AppRequestContext) async throws {
+        switch requirement {
+        case .open: return
+        case .signedIn: _ = try context.requireIdentity()
+        case .entitlement(let entitlement, let target):
+            let caller = try context.requireIdentity()
+            try await self.require(caller, entitlement, on: try target.resource(request, context: context))
+        }
+    }
+
+    /// Which rows of a list the caller sees: everything, what one user owns, or nothing.
+    enum ListScope: Sendable, Equatable {
+        case everyone
+        case owner(UUID)
+        case nothing
+
+        /// For SQL, as two bound values: `(\(scope.everyone) OR owner_id = \(scope.owner))`
+        /// keeps exactly the scope's rows (`owner_id = NULL` keeps none).
+        var everyone: Bool { self == .everyone }
+        var owner: UUID? { if case .owner(let id) = self { id } else { nil } }
+    }
+
+    /// For lists of what partners own (clusters and their instances, organizations): admins
+    /// see all, partners their own, tenants none.
+    func ownerScope(_ caller: Identity) -> ListScope {
+        switch caller.role {
+        case .admin: .everyone
+        case .partner: .owner(caller.id)
+        case .tenant: .nothing
+        }
+    }
+
+    /// For lists of the caller's own things (API keys, sessions): admins see everyone's.
+    func ownScope(_ caller: Identity) -> ListScope {
+        caller.role == .admin ? .everyone : .owner(caller.id)
+    }
+}
