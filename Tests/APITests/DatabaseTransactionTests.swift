@@ -62,7 +62,7 @@ struct DatabaseTransactionTests {
         try await client.whileRunning {
             let seconds = Double(PostgresClient.leaseLimit.components.seconds) + 0.5
             try await client.transaction(logger: self.logger, queryLimit: PostgresClient.maintenanceQueryLimit) { transaction in
-                try await transaction.query(PostgresQuery(unsafeSQL: "SELECT pg_sleep(\(seconds))"), logger: self.logger)
+                _ = try await transaction.query(PostgresQuery(unsafeSQL: "SELECT pg_sleep(\(seconds))"), logger: self.logger)
             }
             await #expect(throws: (any Error).self) {
                 try await client.transaction(logger: self.logger) { transaction in

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import OrcastraModels
 import PostgresNIO
 
 /// The relations the `Authorizer` decides from, read from PostgreSQL when a decision needs
-/// them: who owns a cluster or an organization, who started an operation and where.
+/// them: who owns a cluster or an organization, whose organization a project is, who started an
+/// operation and where.
 struct AccessRelations: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -22,6 +24,57 @@ struct AccessRelations: Sendable {
     func organization(_ id: UUID) async throws -> Owned? {
         let rows = try await self.client.boundedQuery("SELECT owner_id FROM organizations WHERE id = \(id)", logger: self.logger)
         return try await rows.decode(UUID.self).all().first.map(Owned.init)
+    }
+
+    /// A project's organization owner (who holds it) and cluster.
+    struct Project: Sendable {
+        var organizationOwner: UUID
+        var cluster: UUID
+    }
+
+    func project(_ id: UUID) async throws -> Project? {
+        let rows = try await self.client.boundedQuery("""
+            SELECT o.owner_id, p.cluster_id FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE p.id = \(id)
+            """, logger: self.logger)
+        return try await rows.decode((UUID, UUID).self).all().first.map { Project(organizationOwner: $0.0, cluster: $0.1) }
+    }
+
+    /// A user as the authorizer sees them (their role as their latest sign-in gave it), found
+    /// by id, subject or e-mail address; nil when there is none or they are disabled.
+    func user(_ reference: String) async throws -> Identity? {
+        let rows = try await self.client.boundedQuery(PostgresQuery(Self.users, """
+            WHERE disabled_at IS NULL AND (id::text = lower(\(reference)) OR subject = \(reference) OR lower(email) = lower(\(reference)))
+            ORDER BY id::text = lower(\(reference)) DESC, subject = \(reference) DESC LIMIT 1
+            """), logger: self.logger)
+        return try await Self.identities(rows).first
+    }
+
+    /// Everyone who might hold an entitlement on `resource` through a relation: the admins, and
+    /// whoever owns it (or its organization or cluster) or started it.
+    func candidates(for resource: AccessResource) async throws -> [Identity] {
+        var related: [UUID] = []
+        switch resource {
+        case .server: break
+        case .organization(let id): related += try await self.organization(id)?.owner.map { [$0] } ?? []
+        case .project(let id): related += try await self.project(id).map { [$0.organizationOwner] } ?? []
+        case .cluster(let id), .instance(let id, _, _): related += try await self.cluster(id)?.owner.map { [$0] } ?? []
+        case .operation(let id):
+            if let operation = try await self.operation(id) {
+                related += [operation.startedBy].compactMap { $0 } + (try await self.cluster(operation.cluster)?.owner.map { [$0] } ?? [])
+            }
+        }
+        let rows = try await self.client.boundedQuery(PostgresQuery(Self.users, """
+            WHERE disabled_at IS NULL AND (role = 'admin' OR id = ANY(\(related))) ORDER BY name, id
+            """), logger: self.logger)
+        return try await Self.identities(rows)
+    }
+
+    private static let users = "SELECT id, subject, name, email, role, groups FROM users"
+
+    private static func identities(_ rows: QueryRows) async throws -> [Identity] {
+        try await rows.decode((UUID, String, String?, String?, String, [String]).self).all().map {
+            Identity(id: $0.0, subject: $0.1, name: $0.2, email: $0.3, role: Role(rawValue: $0.4) ?? .tenant, groups: $0.5, authMethod: .token)
+        }
     }
 
     /// Who started an operation (none: the system) and on which cluster.

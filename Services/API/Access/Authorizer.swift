@@ -24,7 +24,7 @@ struct AccessDecision: Sendable, Equatable {
 /// - the admin role holds every entitlement on everything;
 /// - the partner role holds `can_manage_clusters` and `can_create_organizations` on the
 ///   server, and every entitlement on the clusters and organizations it owns, the clusters'
-///   instances, and the operations on them;
+///   instances, the organizations' projects, and the operations on them;
 /// - whoever started an operation may view it;
 /// - everything else is refused: with a 404 where the resource belongs to someone else (its
 ///   existence is not theirs to know), a 403 for server-wide rights.
@@ -47,6 +47,11 @@ struct Authorizer: Sendable {
         case .organization(let id):
             guard let organization = try await self.relations.organization(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: organization, what: "\(resource)")
+        case .project(let id):
+            guard let project = try await self.relations.project(id) else { return .hidden("there is no \(resource)") }
+            var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "its organization")
+            if decision.allowed { decision.because.append("\(resource) belongs to that organization") }
+            return decision
         case .cluster(let id):
             guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: cluster, what: "\(resource)")

@@ -9,19 +9,34 @@ enum Entitlement: String, CaseIterable, Sendable {
     case canViewAuditLog = "can_view_audit_log"
     case canViewSecrets = "can_view_secrets"
     case canManageCertificates = "can_manage_certificates"
-    // Held on a cluster, organization, instance or operation.
+    // Held on an organization, project, cluster, instance or operation.
     case canView = "can_view"
     case canEdit = "can_edit"
     case canDelete = "can_delete"
+    case canCreateProjects = "can_create_projects"
     case canCreateInstances = "can_create_instances"
     case canUpdateState = "can_update_state"
     case canManageSnapshots = "can_manage_snapshots"
+    /// Asking who may do what with the resource (`/access/explain`, `/access/who`).
+    case canAuditAccess = "can_audit_access"
+
+    /// The entitlements that mean something on `resource`.
+    static func applicable(to resource: AccessResource) -> [Entitlement] {
+        switch resource {
+        case .server: Self.allCases.filter(\.serverWide) + [.canAuditAccess]
+        case .organization: [.canView, .canEdit, .canDelete, .canCreateProjects, .canAuditAccess]
+        case .project: [.canView, .canEdit, .canDelete, .canAuditAccess]
+        case .cluster: [.canView, .canEdit, .canDelete, .canCreateProjects, .canCreateInstances, .canAuditAccess]
+        case .instance: [.canView, .canUpdateState, .canManageSnapshots, .canDelete, .canAuditAccess]
+        case .operation: [.canView, .canAuditAccess]
+        }
+    }
 
     /// Held on the server rather than on one resource.
     var serverWide: Bool {
         switch self {
         case .canManageClusters, .canCreateOrganizations, .canActForOthers, .canViewAuditLog, .canViewSecrets, .canManageCertificates: true
-        case .canView, .canEdit, .canDelete, .canCreateInstances, .canUpdateState, .canManageSnapshots: false
+        case .canView, .canEdit, .canDelete, .canCreateProjects, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess: false
         }
     }
 }

@@ -71,6 +71,7 @@ struct APIRoutes {
     var instances: InstanceService
     var tracker: OperationTracker
     var organizations: OrganizationStore
+    var projects: ProjectService
     var authorizer: Authorizer
     /// Every route and what it needs, filled as `buildRouter` adds them.
     let accessTable = AccessTable()
@@ -97,6 +98,7 @@ struct APIRoutes {
                                        secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
         self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
         self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
+        self.projects = ProjectService(store: ProjectStore(client: postgres, logger: logger), clusters: self.clusters, audit: audit, logger: logger)
         self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
         self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
         self.logger = logger
@@ -136,11 +138,13 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     LoginFailureController(secret: config.auth.proxySecret, client: routes.postgres, audit: routes.audit, logger: routes.logger)
         .addRoutes(to: access)
     MeController().addRoutes(to: access)
+    AccessController(authorizer: routes.authorizer).addRoutes(to: access)
     APIKeyController(store: routes.apiKeys, settings: config.apiKeys, authorizer: routes.authorizer).addRoutes(to: access)
     SessionController(store: routes.sessions, proxySecret: config.auth.proxySecret, clientIP: config.service.clientIP,
                       authorizer: routes.authorizer).addRoutes(to: access)
     UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)
     OrganizationController(store: routes.organizations, authorizer: routes.authorizer).addRoutes(to: access)
+    ProjectController(projects: routes.projects, authorizer: routes.authorizer).addRoutes(to: access)
     ClusterController(clusters: routes.clusters, authorizer: routes.authorizer).addRoutes(to: access)
     InstanceController(instances: routes.instances).addRoutes(to: access)
     SnapshotController(instances: routes.instances).addRoutes(to: access)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OrcastraModels
 import OrcastraRuntime
+import PostgresNIO
 
 /// What the API does with registered clusters, for the cluster routes and for the features
 /// built on clusters (instances): a driver for each, rename, remove, live
@@ -76,8 +77,10 @@ struct ClusterService: Sendable {
     /// Takes the certificate our CA issued out of the server's trust store when the server
     /// answers, then removes the row (audited) and after it the credentials; the certificate is
     /// revoked at our CA afterwards.
+    /// Refused while projects live on the cluster (the answer names them).
     func remove(_ id: UUID, by caller: Identity, requestID: String?) async throws {
         let cluster = try await self.store.get(id)
+        try await self.checkNoProjects(id)
         let serial = try await self.store.clientSerial(cluster.id)
         // Only a certificate we issued is ours to take out of the server's trust store; one the
         // operator brought stays trusted there.
@@ -99,7 +102,12 @@ struct ClusterService: Sendable {
             action: "cluster.delete", category: "clusters", actor: .init(caller), target: .init(type: "cluster", id: cluster.id.uuidString.lowercased(), host: cluster.name),
             details: ["name": cluster.name, "endpoint": cluster.endpoint, "server_trust": serverCleanup], requestID: requestID),
             client: self.store.client, logger: self.logger) { connection in
-            try await self.store.delete(cluster.id, on: connection)
+            do {
+                try await self.store.delete(cluster.id, on: connection)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                // A project was created while this ran.
+                throw APIError(.conflict, code: "cluster_not_empty", message: "a project was just created on this cluster; delete it first")
+            }
         }
         // The credentials go once the row has gone: deleted inside the transaction, a commit
         // that failed after them (PostgreSQL going away) would leave a cluster that can no
@@ -112,6 +120,14 @@ struct ClusterService: Sendable {
             do { _ = try await self.pki.ca().revoke(serial: serial) } catch {
                 self.logger.warning("could not revoke a removed cluster's certificate", metadata: ["serial": "\(serial)", "error": "\(error)"])
             }
+        }
+    }
+
+    private func checkNoProjects(_ id: UUID) async throws {
+        let projects = try await self.store.projectNames(on: id)
+        guard projects.isEmpty else {
+            throw APIError(.conflict, code: "cluster_not_empty",
+                           message: "projects still live on this cluster: \(projects.joined(separator: ", ")); delete them first")
         }
     }
 

@@ -34,6 +34,12 @@ struct ClusterStore: Sendable {
         try await self.select("WHERE c.id = \(id)").first
     }
 
+    /// The names of the projects on cluster `id`.
+    func projectNames(on id: UUID) async throws -> [String] {
+        try await self.client.boundedQuery("SELECT name FROM projects WHERE cluster_id = \(id) ORDER BY lower(name)", logger: self.logger)
+            .decode(String.self).all()
+    }
+
     func nameTaken(_ name: String, except id: UUID? = nil) async throws -> Bool {
         let rows = try await self.client.boundedQuery(
             "SELECT 1 FROM clusters WHERE lower(name) = lower(\(name)) AND (\(id)::uuid IS NULL OR id <> \(id))", logger: self.logger)

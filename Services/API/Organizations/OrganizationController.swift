@@ -51,7 +51,7 @@ struct OrganizationController {
         let owner = body.ownerID ?? caller.id
         if owner != caller.id { try await self.authorizer.require(caller, .canActForOthers, on: .server) }
         let organization = try await self.store.create(
-            name: try Self.name(body.name), description: try Self.description(body.description ?? ""), owner: owner,
+            name: try DisplayText.name(body.name), description: try DisplayText.description(body.description ?? ""), owner: owner,
             by: caller, requestID: context.state.requestID)
         var response = try JSONResponse.encode(organization, status: .created)
         response.headers[.location] = "/api/v1/organizations/\(organization.id.uuidString.lowercased())"
@@ -60,34 +60,14 @@ struct OrganizationController {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Organization {
         let body = try await request.decode(as: UpdateRequest.self, context: context)
-        return try await self.store.update(try context.parameters.uuid("id"), name: try body.name.map(Self.name),
-                                           description: try body.description.map(Self.description),
+        return try await self.store.update(try context.parameters.uuid("id"), name: try body.name.map(DisplayText.name),
+                                           description: try body.description.map(DisplayText.description),
                                            by: try context.requireIdentity(), requestID: context.state.requestID)
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         try await self.store.delete(try context.parameters.uuid("id"), by: try context.requireIdentity(), requestID: context.state.requestID)
         return .noContent
-    }
-
-    /// Trimmed; 1 to 100 characters (code points), none of them control characters.
-    static func name(_ text: String) throws -> String {
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.unicodeScalars.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw APIError(.unprocessableContent, code: "invalid_name", message: "name must be 1 to 100 characters, without control characters")
-        }
-        return name
-    }
-
-    /// At most 500 characters (code points); line breaks and tabs are the only control
-    /// characters kept.
-    static func description(_ text: String) throws -> String {
-        guard text.unicodeScalars.count <= 500,
-              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !["\n", "\t", "\r"].contains($0) }) else {
-            throw APIError(.unprocessableContent, code: "invalid_description",
-                           message: "description must be at most 500 characters, without control characters other than line breaks and tabs")
-        }
-        return text
     }
 }
 

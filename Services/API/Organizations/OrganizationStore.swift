@@ -69,8 +69,24 @@ struct OrganizationStore: Sendable {
         return try await self.get(id)
     }
 
+    /// Refused while the organization has projects, which the answer names.
     func delete(_ id: UUID, by actor: Identity, requestID: String?) async throws {
+        do {
+            try await self.deleteEmpty(id, by: actor, requestID: requestID)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            // A project was added while this ran.
+            try await self.deleteEmpty(id, by: actor, requestID: requestID)
+        }
+    }
+
+    private func deleteEmpty(_ id: UUID, by actor: Identity, requestID: String?) async throws {
         try await self.audit.record(client: self.client, logger: self.logger) { transaction in
+            let projects = try await transaction.query(
+                "SELECT name FROM projects WHERE organization_id = \(id) ORDER BY lower(name)", logger: self.logger).decode(String.self).all()
+            guard projects.isEmpty else {
+                throw APIError(.conflict, code: "organization_not_empty",
+                               message: "the organization still has projects: \(projects.joined(separator: ", ")); delete them first")
+            }
             let rows = try await transaction.query(
                 "DELETE FROM organizations WHERE id = \(id) RETURNING name, description, owner_id", logger: self.logger)
             guard let (name, description, owner) = try await rows.decode((String, String, UUID).self).all().first else { throw Self.notFound(id) }

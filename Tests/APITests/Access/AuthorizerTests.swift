@@ -33,6 +33,11 @@ struct AuthorizerTests {
                 INSERT INTO operations (id, cluster_id, action, project, instance, created_by)
                 VALUES (\(operation), \(cluster), 'instance.start', 'default', 'c1', \(tenant))
                 """, logger: logger)
+            let organization = UUID(), project = UUID()
+            try await client.boundedQuery("INSERT INTO organizations (id, name, owner_id) VALUES (\(organization), 'Acme', \(owner))", logger: logger)
+            try await client.boundedQuery("""
+                INSERT INTO projects (id, organization_id, cluster_id, name, lxd_project) VALUES (\(project), \(organization), \(cluster), 'Web', 'orc-web')
+                """, logger: logger)
             let authorizer = Authorizer(relations: AccessRelations(client: client, logger: logger))
             func decide(_ who: UUID, _ role: Role, _ entitlement: Entitlement, _ resource: AccessResource) async throws -> AccessDecision {
                 try await authorizer.decide(Self.identity(who, role), entitlement, on: resource)
@@ -56,6 +61,13 @@ struct AuthorizerTests {
             // The owner demoted to tenant loses the cluster.
             #expect(try await !decide(owner, .tenant, .canView, .cluster(cluster)).allowed)
             #expect(try await !decide(owner, .partner, .canView, .cluster(UUID())).visible, "a cluster that does not exist is a 404")
+
+            let ownProject = try await decide(owner, .partner, .canEdit, .project(project))
+            #expect(ownProject.allowed && ownProject.because.joined().contains("belongs to that organization"), "\(ownProject)")
+            #expect(try await decide(owner, .partner, .canCreateProjects, .organization(organization)).allowed)
+            #expect(try await !decide(other, .partner, .canView, .project(project)).visible)
+            #expect(try await !decide(other, .partner, .canCreateProjects, .organization(organization)).visible)
+            #expect(try await !decide(tenant, .tenant, .canView, .project(project)).visible)
 
             #expect(try await decide(tenant, .tenant, .canView, .operation(operation)).allowed, "the starter sees the operation")
             #expect(try await !decide(other, .partner, .canView, .operation(operation)).visible)
