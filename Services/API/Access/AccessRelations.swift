@@ -39,6 +39,13 @@ struct AccessRelations: Sendable {
         return try await rows.decode((UUID, UUID).self).all().first.map { Project(organizationOwner: $0.0, cluster: $0.1) }
     }
 
+    /// The role `user` has in project `id`, if they are a member.
+    func membership(of user: UUID, in id: UUID) async throws -> ProjectRole? {
+        let rows = try await self.client.boundedQuery(
+            "SELECT role FROM project_members WHERE project_id = \(id) AND user_id = \(user)", logger: self.logger)
+        return try await rows.decode(String.self).all().first.flatMap(ProjectRole.init(rawValue:))
+    }
+
     /// A user as the authorizer sees them (their role as their latest sign-in gave it), found
     /// by id, subject or e-mail address; nil when there is none or they are disabled.
     func user(_ reference: String) async throws -> Identity? {
@@ -50,13 +57,16 @@ struct AccessRelations: Sendable {
     }
 
     /// Everyone who might hold an entitlement on `resource` through a relation: the admins, and
-    /// whoever owns it (or its organization or cluster) or started it.
+    /// whoever owns it (or its organization or cluster), is a member of it, or started it.
     func candidates(for resource: AccessResource) async throws -> [Identity] {
         var related: [UUID] = []
         switch resource {
         case .server: break
         case .organization(let id): related += try await self.organization(id)?.owner.map { [$0] } ?? []
-        case .project(let id): related += try await self.project(id).map { [$0.organizationOwner] } ?? []
+        case .project(let id):
+            related += try await self.project(id).map { [$0.organizationOwner] } ?? []
+            related += try await self.client.boundedQuery("SELECT user_id FROM project_members WHERE project_id = \(id)", logger: self.logger)
+                .decode(UUID.self).all()
         case .cluster(let id), .instance(let id, _, _): related += try await self.cluster(id)?.owner.map { [$0] } ?? []
         case .operation(let id):
             if let operation = try await self.operation(id) {

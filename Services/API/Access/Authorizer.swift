@@ -25,6 +25,8 @@ struct AccessDecision: Sendable, Equatable {
 /// - the partner role holds `can_manage_clusters` and `can_create_organizations` on the
 ///   server, and every entitlement on the clusters and organizations it owns, the clusters'
 ///   instances, the organizations' projects, and the operations on them;
+/// - a project's members hold their role's bundle on it (`Entitlement.bundle`): a viewer
+///   `can_view`, an operator also what running instances takes;
 /// - whoever started an operation may view it;
 /// - everything else is refused: with a 404 where the resource belongs to someone else (its
 ///   existence is not theirs to know), a 403 for server-wide rights.
@@ -50,8 +52,15 @@ struct Authorizer: Sendable {
         case .project(let id):
             guard let project = try await self.relations.project(id) else { return .hidden("there is no \(resource)") }
             var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "its organization")
-            if decision.allowed { decision.because.append("\(resource) belongs to that organization") }
-            return decision
+            if decision.allowed {
+                decision.because.append("\(resource) belongs to that organization")
+                return decision
+            }
+            guard let role = try await self.relations.membership(of: caller.id, in: id) else { return decision }
+            let because = "the caller is \(role.rawValue) of \(resource)"
+            return Entitlement.bundle(role).contains(entitlement)
+                ? .allowed(because, "the \(role.rawValue) role holds \(Entitlement.bundle(role).map(\.rawValue).sorted().joined(separator: ", "))")
+                : .refused(because, "the \(role.rawValue) role does not hold \(entitlement.rawValue)")
         case .cluster(let id):
             guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: cluster, what: "\(resource)")
@@ -120,6 +129,12 @@ struct Authorizer: Sendable {
         case .partner: .owner(caller.id)
         case .tenant: .nothing
         }
+    }
+
+    /// For lists of projects: admins see all, everyone else the projects of the organizations
+    /// they own and the ones they are members of (`.owner` reads as "owner or member" there).
+    func projectScope(_ caller: Identity) -> ListScope {
+        caller.role == .admin ? .everyone : .owner(caller.id)
     }
 
     /// For lists of the caller's own things (API keys, sessions): admins see everyone's.

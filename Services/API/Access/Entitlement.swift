@@ -1,3 +1,5 @@
+import OrcastraModels
+
 /// What a route needs, in the vocabulary of Incus' fine-grained authorization: a named right
 /// on a resource (`can_view` on a cluster, `can_update_state` on an instance). Server-wide
 /// rights are held on `AccessResource.server`.
@@ -14,18 +16,28 @@ enum Entitlement: String, CaseIterable, Sendable {
     case canEdit = "can_edit"
     case canDelete = "can_delete"
     case canCreateProjects = "can_create_projects"
+    case canManageMembers = "can_manage_members"
     case canCreateInstances = "can_create_instances"
     case canUpdateState = "can_update_state"
     case canManageSnapshots = "can_manage_snapshots"
     /// Asking who may do what with the resource (`/access/explain`, `/access/who`).
     case canAuditAccess = "can_audit_access"
 
+    /// What a project role holds on its project: a viewer sees it, an operator also runs
+    /// instances in it.
+    static func bundle(_ role: ProjectRole) -> Set<Entitlement> {
+        switch role {
+        case .viewer: [.canView]
+        case .operator: [.canView, .canCreateInstances, .canUpdateState, .canManageSnapshots]
+        }
+    }
+
     /// The entitlements that mean something on `resource`.
     static func applicable(to resource: AccessResource) -> [Entitlement] {
         switch resource {
         case .server: Self.allCases.filter(\.serverWide) + [.canAuditAccess]
         case .organization: [.canView, .canEdit, .canDelete, .canCreateProjects, .canAuditAccess]
-        case .project: [.canView, .canEdit, .canDelete, .canAuditAccess]
+        case .project: [.canView, .canEdit, .canDelete, .canManageMembers, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess]
         case .cluster: [.canView, .canEdit, .canDelete, .canCreateProjects, .canCreateInstances, .canAuditAccess]
         case .instance: [.canView, .canUpdateState, .canManageSnapshots, .canDelete, .canAuditAccess]
         case .operation: [.canView, .canAuditAccess]
@@ -36,7 +48,7 @@ enum Entitlement: String, CaseIterable, Sendable {
     var serverWide: Bool {
         switch self {
         case .canManageClusters, .canCreateOrganizations, .canActForOthers, .canViewAuditLog, .canViewSecrets, .canManageCertificates: true
-        case .canView, .canEdit, .canDelete, .canCreateProjects, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess: false
+        case .canView, .canEdit, .canDelete, .canCreateProjects, .canManageMembers, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess: false
         }
     }
 }

@@ -72,6 +72,7 @@ struct APIRoutes {
     var tracker: OperationTracker
     var organizations: OrganizationStore
     var projects: ProjectService
+    var projectMembers: ProjectMemberStore
     var authorizer: Authorizer
     /// Every route and what it needs, filled as `buildRouter` adds them.
     let accessTable = AccessTable()
@@ -98,6 +99,7 @@ struct APIRoutes {
                                        secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
         self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
         self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
+        self.projectMembers = ProjectMemberStore(client: postgres, audit: audit, logger: logger)
         self.projects = ProjectService(store: ProjectStore(client: postgres, logger: logger), clusters: self.clusters, audit: audit, logger: logger)
         self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
         self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
@@ -145,6 +147,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     UserKeyController(secrets: routes.secrets, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)
     OrganizationController(store: routes.organizations, authorizer: routes.authorizer).addRoutes(to: access)
     ProjectController(projects: routes.projects, authorizer: routes.authorizer).addRoutes(to: access)
+    ProjectMemberController(members: routes.projectMembers, authorizer: routes.authorizer).addRoutes(to: access)
     ClusterController(clusters: routes.clusters, authorizer: routes.authorizer).addRoutes(to: access)
     InstanceController(instances: routes.instances).addRoutes(to: access)
     SnapshotController(instances: routes.instances).addRoutes(to: access)

@@ -22,7 +22,7 @@ struct ProjectController {
     /// Paged by name.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<Project> {
         let page = try PageRequest(query: request.uri.queryParameters)
-        let projects = try await self.projects.store.list(in: self.authorizer.ownerScope(try context.requireIdentity()))
+        let projects = try await self.projects.store.list(in: self.authorizer.projectScope(try context.requireIdentity()))
         return page.page(projects) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
     }
 

@@ -59,8 +59,8 @@ struct ProjectService: Sendable {
         return try await self.store.get(project.id)
     }
 
-    /// The project with what LXD counts against its limits (a cluster that does not answer
-    /// leaves `usage` out and says why).
+    /// The project with what LXD counts against its limits (a cluster that does not answer, or
+    /// whose credentials cannot be read, leaves `usage` out and says why).
     func detail(_ id: UUID) async throws -> Project {
         var project = try await self.store.get(id)
         do {
@@ -69,8 +69,10 @@ struct ProjectService: Sendable {
             project.usage = state.resources.sorted { $0.key < $1.key }.map {
                 ProjectUsage(resource: $0.key, limit: $0.value.limit < 0 ? nil : $0.value.limit, usage: $0.value.usage)
             }
-        } catch let error as ClusterError {
-            project.usageError = error.description
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            project.usageError = (error as? any APIErrorConvertible)?.apiError.message ?? "the cluster's answer could not be read"
         }
         return project
     }

@@ -16,10 +16,12 @@ struct ProjectStore: Sendable {
         FROM projects p JOIN organizations o ON o.id = p.organization_id JOIN clusters c ON c.id = p.cluster_id
         """
 
-    /// Projects whose organization is in `scope` (its owner), by name.
+    /// Projects in `scope` (`Authorizer.projectScope`: the organization's owner, or a member),
+    /// by name.
     func list(in scope: Authorizer.ListScope, organization: UUID? = nil) async throws -> [Project] {
         try await Self.projects(try await self.client.boundedQuery(PostgresQuery(Self.select, """
-            WHERE (\(scope.everyone) OR o.owner_id = \(scope.owner)) AND (\(organization)::uuid IS NULL OR p.organization_id = \(organization))
+            WHERE (\(scope.everyone) OR o.owner_id = \(scope.owner)
+                   OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(scope.owner))) AND (\(organization)::uuid IS NULL OR p.organization_id = \(organization))
             ORDER BY lower(p.name), p.id
             """), logger: self.logger))
     }
