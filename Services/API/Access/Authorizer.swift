@@ -3,7 +3,8 @@ import Hummingbird
 import OrcastraModels
 import OrcastraRuntime
 
-/// Whether an entitlement is held, and the chain of facts that decided it.
+/// Whether an entitlement is held, and the chain of facts that decided it, written of "the
+/// user" (the caller, or whoever `/access/explain` asks about).
 struct AccessDecision: Sendable, Equatable {
     var allowed: Bool
     /// Whether the caller may know the resource exists: when not, a refusal is a 404, so that
@@ -38,26 +39,26 @@ struct Authorizer: Sendable {
 
     func decide(_ caller: Identity, _ entitlement: Entitlement, on resource: AccessResource) async throws -> AccessDecision {
         let role = "\(caller.role.title) role"
-        if caller.role == .admin { return .allowed("the caller has the \(role), which holds every entitlement") }
+        if caller.role == .admin { return .allowed("the user has the \(role), which holds every entitlement") }
         switch resource {
         case .server:
             if caller.role == .partner, Self.partnerServerRights.contains(entitlement) {
                 return .allowed("the \(role) holds \(entitlement.rawValue) on the server")
             }
             let holders = Self.partnerServerRights.contains(entitlement) ? "the Partner and Admin roles" : "the Admin role"
-            return .refused("\(entitlement.rawValue) on the server belongs to \(holders); the caller has the \(role)")
+            return .refused("\(entitlement.rawValue) on the server belongs to \(holders); the user has the \(role)")
         case .organization(let id):
             guard let organization = try await self.relations.organization(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: organization, what: "\(resource)")
         case .project(let id):
             guard let project = try await self.relations.project(id) else { return .hidden("there is no \(resource)") }
-            var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "its organization")
+            var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "the organization of \(resource)")
             if decision.allowed {
-                decision.because.append("\(resource) belongs to that organization")
+                decision.because.append("\(resource) belongs to it")
                 return decision
             }
             guard let role = try await self.relations.membership(of: caller.id, in: id) else { return decision }
-            let because = "the caller is \(role.rawValue) of \(resource)"
+            let because = "the user is \(role.rawValue) of \(resource)"
             return Entitlement.bundle(role).contains(entitlement)
                 ? .allowed(because, "the \(role.rawValue) role holds \(Entitlement.bundle(role).map(\.rawValue).sorted().joined(separator: ", "))")
                 : .refused(because, "the \(role.rawValue) role does not hold \(entitlement.rawValue)")
@@ -71,7 +72,7 @@ struct Authorizer: Sendable {
             return decision
         case .operation(let id):
             guard let operation = try await self.relations.operation(id) else { return .hidden("there is no \(resource)") }
-            if entitlement == .canView, operation.startedBy == caller.id { return .allowed("the caller started \(resource)") }
+            if entitlement == .canView, operation.startedBy == caller.id { return .allowed("the user started \(resource)") }
             guard let cluster = try await self.relations.cluster(operation.cluster) else { return .hidden("its cluster is gone") }
             var decision = self.ownership(caller, of: cluster, what: "cluster \(operation.cluster.uuidString.lowercased())")
             if decision.allowed { decision.because.append("\(resource) ran on that cluster") }
@@ -83,9 +84,9 @@ struct Authorizer: Sendable {
     private func ownership(_ caller: Identity, of resource: AccessRelations.Owned, what: String) -> AccessDecision {
         guard resource.owner == caller.id else { return .hidden("\(what) belongs to someone else") }
         guard caller.role >= .partner else {
-            return .hidden("the caller owns \(what) but has the \(caller.role.title) role; owners act through the Partner role")
+            return .hidden("the user owns \(what) but has the \(caller.role.title) role; owners act through the Partner role")
         }
-        return .allowed("the caller owns \(what) and has the Partner role")
+        return .allowed("the user owns \(what) and has the Partner role")
     }
 
     /// `decide`, answering a refusal as the error the caller gets: 404 when the resource is not

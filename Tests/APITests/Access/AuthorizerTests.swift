@@ -63,7 +63,7 @@ struct AuthorizerTests {
             #expect(try await !decide(owner, .partner, .canView, .cluster(UUID())).visible, "a cluster that does not exist is a 404")
 
             let ownProject = try await decide(owner, .partner, .canEdit, .project(project))
-            #expect(ownProject.allowed && ownProject.because.joined().contains("belongs to that organization"), "\(ownProject)")
+            #expect(ownProject.allowed && ownProject.because.joined().contains("owns the organization of project"), "\(ownProject)")
             #expect(try await decide(owner, .partner, .canCreateProjects, .organization(organization)).allowed)
             #expect(try await !decide(other, .partner, .canView, .project(project)).visible)
             #expect(try await !decide(other, .partner, .canCreateProjects, .organization(organization)).visible)
