@@ -151,7 +151,7 @@ struct ClusterRegistration: Sendable {
                 try await self.store.insert(cluster, clientSerial: serial, on: connection)
                 try await self.secrets.store.write(path, data: credentials.stored, cas: 0)
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.uniqueViolation {
             throw APIError(.conflict, code: "name_taken", message: "a cluster named '\(request.name)' is already registered")
         }
         // Committed: from here on nothing is taken back.

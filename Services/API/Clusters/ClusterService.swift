@@ -104,7 +104,7 @@ struct ClusterService: Sendable {
             client: self.store.client, logger: self.logger) { connection in
             do {
                 try await self.store.delete(cluster.id, on: connection)
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            } catch let error as PSQLError where error.foreignKeyViolation {
                 // A project was created while this ran.
                 throw APIError(.conflict, code: "cluster_not_empty", message: "a project was just created on this cluster; delete it first")
             }

@@ -5,7 +5,7 @@ import Synchronization
 /// on its own. A task group cannot do this — it always waits for its children — so an
 /// operation that ignores cancellation and never returns would hold its caller forever.
 ///
-/// For calls into libraries that can lose a request (see `PostgresClient.boundedQuery`); an
+/// For calls into libraries that can lose a request (see `PostgresConnection.boundedQuery`); an
 /// abandoned operation keeps whatever it holds until it ends, so this is a guard against a
 /// rare fault, not a way to time out ordinary work.
 enum Abandoning {

@@ -20,8 +20,7 @@ extension DatabaseURL {
         )
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = 20
-        let limit = PostgresClient.leaseLimit.components.seconds * 1000
-        configuration.options.additionalStartupParameters = [("statement_timeout", "\(limit)")]
+        configuration.options.additionalStartupParameters = [("statement_timeout", PostgresClient.statementTimeout(PostgresClient.leaseLimit))]
         return configuration
     }
 }

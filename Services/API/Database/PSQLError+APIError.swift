@@ -14,6 +14,15 @@ extension PSQLError: APIErrorConvertible {
             : APIError.internalError
     }
 
+    /// The SQLSTATE code PostgreSQL answered with, if it answered.
+    var sqlState: String? { self.serverInfo?[.sqlState] }
+
+    /// A unique index refused the row (23505): a name or key someone else holds.
+    var uniqueViolation: Bool { self.sqlState == "23505" }
+
+    /// A foreign key refused the change (23503): a row still referenced, or referencing one gone.
+    var foreignKeyViolation: Bool { self.sqlState == "23503" }
+
     /// The connection broke or the server is shutting down (SQLSTATE class 08, connection
     /// exception; 57P01-57P03, admin or crash shutdown and cannot connect now), or a statement
     /// ran past its limit (57014, cancelled by `statement_timeout`: a lock held too long or an
@@ -23,7 +32,7 @@ extension PSQLError: APIErrorConvertible {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
             return true
         default:
-            guard let state = self.serverInfo?[.sqlState] else { return false }
+            guard let state = self.sqlState else { return false }
             return state.hasPrefix("08") || ["57014", "57P01", "57P02", "57P03"].contains(state)
         }
     }

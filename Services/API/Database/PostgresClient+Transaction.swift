@@ -6,6 +6,11 @@ extension PostgresClient {
     /// (`rotate-secret-key` re-seals every secret in one transaction).
     static let maintenanceQueryLimit: Duration = .seconds(600)
 
+    /// `limit` as PostgreSQL's `statement_timeout` takes it (whole milliseconds).
+    static func statementTimeout(_ limit: Duration) -> String {
+        String(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// `body` in a transaction on a connection leased within `leaseLimit` (or 503
     /// `DatabaseUnavailable`), each of its queries bounded by `queryLimit`. It commits when
     /// `body` returns and rolls back when it throws, failing with what `body` threw: callers
@@ -18,8 +23,7 @@ extension PostgresClient {
             try await transaction.query("BEGIN", logger: logger)
             do {
                 if queryLimit > Self.leaseLimit {
-                    let milliseconds = queryLimit.components.seconds * 1000
-                    try await transaction.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(milliseconds)"), logger: logger)
+                    try await transaction.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(Self.statementTimeout(queryLimit))"), logger: logger)
                 }
                 let result = try await body(transaction)
                 try await transaction.query("COMMIT", logger: logger)

@@ -73,7 +73,7 @@ struct OrganizationStore: Sendable {
     func delete(_ id: UUID, by actor: Identity, requestID: String?) async throws {
         do {
             try await self.deleteEmpty(id, by: actor, requestID: requestID)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+        } catch let error as PSQLError where error.foreignKeyViolation {
             // A project was added while this ran.
             try await self.deleteEmpty(id, by: actor, requestID: requestID)
         }
@@ -101,7 +101,7 @@ struct OrganizationStore: Sendable {
     private func writing(name: String, _ body: () async throws -> Void) async throws {
         do {
             try await body()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.uniqueViolation {
             throw APIError(.conflict, code: "name_taken", message: "this owner already has an organization named '\(name)' (names are compared ignoring case)")
         }
     }

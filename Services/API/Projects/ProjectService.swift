@@ -51,7 +51,7 @@ struct ProjectService: Sendable {
                                   metadata: ["cluster": "\(cluster.id)", "lxd_project": "\(lxdProject)", "error": "\(error)"])
             }
             // Another request took the name or the LXD project since `checkFree`.
-            if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" {
+            if (error as? PSQLError)?.uniqueViolation == true {
                 try await self.store.checkFree(name: name, organization: organization, lxdProject: lxdProject, cluster: cluster.id)
             }
             throw error
