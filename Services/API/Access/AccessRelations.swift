@@ -28,15 +28,39 @@ struct AccessRelations: Sendable {
 
     /// A project's organization owner (who holds it) and cluster.
     struct Project: Sendable {
+        var id: UUID
         var organizationOwner: UUID
         var cluster: UUID
     }
 
     func project(_ id: UUID) async throws -> Project? {
+        try await self.projects(where: "p.id = \(id)").first
+    }
+
+    /// The project that is LXD project `lxdProject` on `cluster`, if Orcastra made one: the
+    /// way from an instance or an operation (which LXD names by its LXD project) to the
+    /// project's owner and members.
+    func project(on cluster: UUID, lxdProject: String) async throws -> Project? {
+        try await self.projects(where: "p.cluster_id = \(cluster) AND p.lxd_project = \(lxdProject)").first
+    }
+
+    /// The LXD projects `user` reaches as owner of their organization (`asOwner`, for
+    /// partners) or as a member, by cluster.
+    func lxdProjects(of user: UUID, asOwner: Bool) async throws -> [UUID: Set<String>] {
         let rows = try await self.client.boundedQuery("""
-            SELECT o.owner_id, p.cluster_id FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE p.id = \(id)
+            SELECT p.cluster_id, p.lxd_project FROM projects p JOIN organizations o ON o.id = p.organization_id
+            WHERE (\(asOwner) AND o.owner_id = \(user))
+               OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(user))
             """, logger: self.logger)
-        return try await rows.decode((UUID, UUID).self).all().first.map { Project(organizationOwner: $0.0, cluster: $0.1) }
+        var reach: [UUID: Set<String>] = [:]
+        for (cluster, lxdProject) in try await rows.decode((UUID, String).self).all() { reach[cluster, default: []].insert(lxdProject) }
+        return reach
+    }
+
+    private func projects(where condition: PostgresQuery) async throws -> [Project] {
+        let rows = try await self.client.boundedQuery(PostgresQuery(
+            "SELECT p.id, o.owner_id, p.cluster_id FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE", condition), logger: self.logger)
+        return try await rows.decode((UUID, UUID, UUID).self).all().map { Project(id: $0.0, organizationOwner: $0.1, cluster: $0.2) }
     }
 
     /// The role `user` has in project `id`, if they are a member.
@@ -63,20 +87,28 @@ struct AccessRelations: Sendable {
         switch resource {
         case .server: break
         case .organization(let id): related += try await self.organization(id)?.owner.map { [$0] } ?? []
-        case .project(let id):
-            related += try await self.project(id).map { [$0.organizationOwner] } ?? []
-            related += try await self.client.boundedQuery("SELECT user_id FROM project_members WHERE project_id = \(id)", logger: self.logger)
-                .decode(UUID.self).all()
-        case .cluster(let id), .instance(let id, _, _): related += try await self.cluster(id)?.owner.map { [$0] } ?? []
+        case .project(let id): related += try await self.people(of: try await self.project(id))
+        case .cluster(let id): related += try await self.cluster(id)?.owner.map { [$0] } ?? []
+        case .instance(let id, let lxdProject, _):
+            related += try await self.cluster(id)?.owner.map { [$0] } ?? []
+            related += try await self.people(of: try await self.project(on: id, lxdProject: lxdProject))
         case .operation(let id):
             if let operation = try await self.operation(id) {
                 related += [operation.startedBy].compactMap { $0 } + (try await self.cluster(operation.cluster)?.owner.map { [$0] } ?? [])
+                related += try await self.people(of: try await self.project(on: operation.cluster, lxdProject: operation.lxdProject))
             }
         }
         let rows = try await self.client.boundedQuery(PostgresQuery(Self.users, """
             WHERE disabled_at IS NULL AND (role = 'admin' OR id = ANY(\(related))) ORDER BY name, id
             """), logger: self.logger)
         return try await Self.identities(rows)
+    }
+
+    /// A project's organization owner and members.
+    private func people(of project: Project?) async throws -> [UUID] {
+        guard let project else { return [] }
+        let members = try await self.client.boundedQuery("SELECT user_id FROM project_members WHERE project_id = \(project.id)", logger: self.logger)
+        return [project.organizationOwner] + (try await members.decode(UUID.self).all())
     }
 
     private static let users = "SELECT id, subject, name, email, role, groups FROM users"
@@ -87,14 +119,15 @@ struct AccessRelations: Sendable {
         }
     }
 
-    /// Who started an operation (none: the system) and on which cluster.
+    /// Who started an operation (none: the system), on which cluster and in which LXD project.
     struct Operation: Sendable {
         var startedBy: UUID?
         var cluster: UUID
+        var lxdProject: String
     }
 
     func operation(_ id: UUID) async throws -> Operation? {
-        let rows = try await self.client.boundedQuery("SELECT created_by, cluster_id FROM operations WHERE id = \(id)", logger: self.logger)
-        return try await rows.decode((UUID?, UUID).self).all().first.map { Operation(startedBy: $0.0, cluster: $0.1) }
+        let rows = try await self.client.boundedQuery("SELECT created_by, cluster_id, project FROM operations WHERE id = \(id)", logger: self.logger)
+        return try await rows.decode((UUID?, UUID, String).self).all().first.map { Operation(startedBy: $0.0, cluster: $0.1, lxdProject: $0.2) }
     }
 }

@@ -26,8 +26,10 @@ struct AccessDecision: Sendable, Equatable {
 /// - the partner role holds `can_manage_clusters` and `can_create_organizations` on the
 ///   server, and every entitlement on the clusters and organizations it owns, the clusters'
 ///   instances, the organizations' projects, and the operations on them;
-/// - a project's members hold their role's bundle on it (`Entitlement.bundle`): a viewer
-///   `can_view`, an operator also what running instances takes;
+/// - a project's members hold their role's bundle on it (`Entitlement.bundle`: a viewer
+///   `can_view`, an operator also creating instances) and on the instances and operations in
+///   its LXD project (`Entitlement.instanceBundle`: a viewer sees them, an operator also
+///   starts, stops, snapshots and deletes them); the organization's owner holds everything;
 /// - whoever started an operation may view it;
 /// - everything else is refused: with a 404 where the resource belongs to someone else (its
 ///   existence is not theirs to know), a 403 for server-wide rights.
@@ -52,32 +54,51 @@ struct Authorizer: Sendable {
             return self.ownership(caller, of: organization, what: "\(resource)")
         case .project(let id):
             guard let project = try await self.relations.project(id) else { return .hidden("there is no \(resource)") }
-            var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "the organization of \(resource)")
-            if decision.allowed {
-                decision.because.append("\(resource) belongs to it")
-                return decision
-            }
-            guard let role = try await self.relations.membership(of: caller.id, in: id) else { return decision }
-            let because = "the user is \(role.rawValue) of \(resource)"
-            return Entitlement.bundle(role).contains(entitlement)
-                ? .allowed(because, "the \(role.rawValue) role holds \(Entitlement.bundle(role).map(\.rawValue).sorted().joined(separator: ", "))")
-                : .refused(because, "the \(role.rawValue) role does not hold \(entitlement.rawValue)")
+            return try await self.throughProject(caller, entitlement, project, named: "\(resource)", bundle: Entitlement.bundle, holding: nil)
         case .cluster(let id):
             guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: cluster, what: "\(resource)")
-        case .instance(let id, _, _):
-            guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no cluster \(id.uuidString.lowercased())") }
-            var decision = self.ownership(caller, of: cluster, what: "cluster \(id.uuidString.lowercased())")
-            if decision.allowed { decision.because.append("the instance runs on that cluster") }
-            return decision
+        case .instance(let id, let lxdProject, _):
+            return try await self.onCluster(caller, entitlement, id, lxdProject: lxdProject, holding: "the instance")
         case .operation(let id):
             guard let operation = try await self.relations.operation(id) else { return .hidden("there is no \(resource)") }
             if entitlement == .canView, operation.startedBy == caller.id { return .allowed("the user started \(resource)") }
-            guard let cluster = try await self.relations.cluster(operation.cluster) else { return .hidden("its cluster is gone") }
-            var decision = self.ownership(caller, of: cluster, what: "cluster \(operation.cluster.uuidString.lowercased())")
-            if decision.allowed { decision.because.append("\(resource) ran on that cluster") }
+            return try await self.onCluster(caller, entitlement, operation.cluster, lxdProject: operation.lxdProject, holding: "\(resource)")
+        }
+    }
+
+    /// For what lives in an LXD project of a cluster (instances, operations): the cluster's
+    /// owner holds everything; otherwise the Orcastra project that LXD project is (if any)
+    /// decides, its members holding their role's bundle on instances.
+    private func onCluster(_ caller: Identity, _ entitlement: Entitlement, _ id: UUID, lxdProject: String, holding: String) async throws -> AccessDecision {
+        guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no cluster \(id.uuidString.lowercased())") }
+        var decision = self.ownership(caller, of: cluster, what: "cluster \(id.uuidString.lowercased())")
+        if decision.allowed {
+            decision.because.append("\(holding) is on that cluster")
             return decision
         }
+        guard let project = try await self.relations.project(on: id, lxdProject: lxdProject) else { return decision }
+        return try await self.throughProject(caller, entitlement, project, named: "project \(project.id.uuidString.lowercased()) (LXD project \(lxdProject))",
+                                             bundle: Entitlement.instanceBundle, holding: holding)
+    }
+
+    /// A project's organization owner holds everything on it and in it; a member holds their
+    /// role's `bundle` (on the project itself, or on `holding`, what is in it).
+    private func throughProject(_ caller: Identity, _ entitlement: Entitlement, _ project: AccessRelations.Project, named: String,
+                                bundle: (ProjectRole) -> Set<Entitlement>, holding: String?) async throws -> AccessDecision {
+        var decision = self.ownership(caller, of: .init(owner: project.organizationOwner), what: "the organization of \(named)")
+        if decision.allowed {
+            decision.because.append("\(holding ?? named) belongs to it")
+            return decision
+        }
+        guard let role = try await self.relations.membership(of: caller.id, in: project.id) else { return decision }
+        var because = ["the user is \(role.rawValue) of \(named)"]
+        if let holding { because.append("\(holding) is in that project") }
+        let held = bundle(role)
+        let on = holding.map { " on \($0)" } ?? ""
+        return held.contains(entitlement)
+            ? AccessDecision(allowed: true, visible: true, because: because + ["the \(role.rawValue) role holds \(held.map(\.rawValue).sorted().joined(separator: ", "))\(on)"])
+            : AccessDecision(allowed: false, visible: true, because: because + ["the \(role.rawValue) role does not hold \(entitlement.rawValue)\(on)"])
     }
 
     /// A partner owning the resource holds every entitlement on it; anyone else does not see it.
@@ -130,6 +151,13 @@ struct Authorizer: Sendable {
         case .partner: .owner(caller.id)
         case .tenant: .nothing
         }
+    }
+
+    /// The LXD projects, by cluster, whose instances the caller sees beyond the clusters of
+    /// `ownerScope`: those of the projects of organizations they own (partners) and of the
+    /// projects they are members of. Admins see everything through `ownerScope` already.
+    func projectReach(_ caller: Identity) async throws -> [UUID: Set<String>] {
+        caller.role == .admin ? [:] : try await self.relations.lxdProjects(of: caller.id, asOwner: caller.role >= .partner)
     }
 
     /// For lists of projects: admins see all, everyone else the projects of the organizations

@@ -32,6 +32,16 @@ enum Entitlement: String, CaseIterable, Sendable {
         }
     }
 
+    /// What a project role holds on the instances (and operations) in its project's LXD
+    /// project: a viewer sees them; an operator also starts and stops, snapshots and deletes
+    /// them (what it creates counts against the project's quota, which LXD enforces).
+    static func instanceBundle(_ role: ProjectRole) -> Set<Entitlement> {
+        switch role {
+        case .viewer: [.canView]
+        case .operator: [.canView, .canUpdateState, .canManageSnapshots, .canDelete]
+        }
+    }
+
     /// The entitlements that mean something on `resource`.
     static func applicable(to resource: AccessResource) -> [Entitlement] {
         switch resource {

@@ -100,9 +100,10 @@ struct APIRoutes {
         self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
         self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
         self.projectMembers = ProjectMemberStore(client: postgres, audit: audit, logger: logger)
-        self.projects = ProjectService(store: ProjectStore(client: postgres, logger: logger), clusters: self.clusters, audit: audit, logger: logger)
+        let projectStore = ProjectStore(client: postgres, logger: logger)
+        self.projects = ProjectService(store: projectStore, clusters: self.clusters, audit: audit, logger: logger)
         self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
-        self.instances = InstanceService(clusters: self.clusters, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
+        self.instances = InstanceService(clusters: self.clusters, projects: projectStore, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
         self.logger = logger
     }
 

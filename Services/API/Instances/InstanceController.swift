@@ -3,9 +3,11 @@ import Hummingbird
 import OrcastraModels
 import OrcastraRuntime
 
-/// `/api/v1/instances` (across the clusters the caller may see) and
-/// `/api/v1/clusters/<id>/instances/…`: list, read, create, change state,
-/// delete. Changes return an operation at once (202); `GET /operations/<id>` follows it.
+/// `/api/v1/instances` (across the clusters and projects the caller may see),
+/// `/api/v1/clusters/<id>/instances/…` and `/api/v1/projects/<id>/instances`: list, read,
+/// create, change state, delete. Changes return an operation at once (202);
+/// `GET /operations/<id>` follows it. A create with `?dry_run=true` answers (200) what it
+/// would take from the project's quota instead.
 struct InstanceController {
     let instances: InstanceService
 
@@ -13,6 +15,7 @@ struct InstanceController {
         routes.get("instances", .signedIn, use: self.list)
         routes.get("clusters/:id/instances", .entitlement(.canView, on: .cluster), use: self.listOne)
         routes.post("clusters/:id/instances", .entitlement(.canCreateInstances, on: .cluster), use: self.create)
+        routes.post("projects/:id/instances", .entitlement(.canCreateInstances, on: .project), use: self.createInProject)
         routes.get("clusters/:id/instances/:name", .entitlement(.canView, on: .instance), use: self.get)
         routes.put("clusters/:id/instances/:name/state", .entitlement(.canUpdateState, on: .instance), use: self.changeState)
         routes.delete("clusters/:id/instances/:name", .entitlement(.canDelete, on: .instance), use: self.delete)
@@ -35,12 +38,31 @@ struct InstanceController {
         try await self.instances.detail(try await self.target(request, context: context))
     }
 
-    /// The body is `InstanceRequests.Create`.
+    /// The body is `InstanceRequests.Create`; its `project` (default `default`) is the LXD project.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireIdentity()
         let cluster = try await self.instances.cluster(try context.parameters.uuid("id"))
         let body = try await request.decode(as: InstanceRequests.Create.self, context: context)
-        return try InstanceRoute.accepted(try await self.instances.create(body, in: cluster, by: caller, requestID: context.state.requestID))
+        return try await self.create(body, in: cluster, project: try LXDNames.project(body.project), request, context: context)
+    }
+
+    /// Into a project (how its operators create): its cluster and LXD project; a `project` in
+    /// the body must be that LXD project.
+    @Sendable func createInProject(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (cluster, lxdProject) = try await self.instances.place(ofProject: try context.parameters.uuid("id"))
+        let body = try await request.decode(as: InstanceRequests.Create.self, context: context)
+        if let named = body.project, named != lxdProject {
+            throw APIError(.unprocessableContent, code: "invalid_project",
+                           message: "this project's instances go into LXD project \(lxdProject), not \(named); leave project out")
+        }
+        return try await self.create(body, in: cluster, project: lxdProject, request, context: context)
+    }
+
+    private func create(_ body: InstanceRequests.Create, in cluster: Cluster, project: String, _ request: Request, context: AppRequestContext) async throws -> Response {
+        let dryRun = try InstanceRequests.dryRun(request.uri.queryParameters.get("dry_run"))
+        switch try await self.instances.create(body, in: cluster, project: project, dryRun: dryRun, by: try context.requireIdentity(), requestID: context.state.requestID) {
+        case .started(let operation): return try InstanceRoute.accepted(operation)
+        case .dryRun(let answer): return try JSONResponse.encode(answer, status: .ok)
+        }
     }
 
     /// The body is `InstanceRequests.StateChange`.

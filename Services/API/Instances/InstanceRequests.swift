@@ -4,8 +4,9 @@ import OrcastraRuntime
 /// What callers send to change instances, checked against LXD's rules before anything reaches
 /// a cluster, so that a mistake is answered with the rule it breaks rather than LXD's error.
 enum InstanceRequests {
-    /// `{"name", "image", "project"?, "type"?, "profiles"?, "limits"?: {"cpu", "memory"},
-    /// "user_data"?, "start"?}`; `image` is an alias or a fingerprint on that cluster.
+    /// `{"name", "image", "project"?, "type"?, "profiles"?, "limits"?: {"cpu", "memory",
+    /// "disk"}, "user_data"?, "start"?}`; `image` is an alias or a fingerprint on that
+    /// cluster; `limits.disk` is the root disk's size (which a project's disk quota needs).
     struct Create: Decodable, Sendable {
         var name: String
         var image: String
@@ -19,6 +20,7 @@ enum InstanceRequests {
         struct Limits: Decodable, Sendable {
             var cpu: String?
             var memory: String?
+            var disk: String?
         }
 
         enum CodingKeys: String, CodingKey {
@@ -72,6 +74,24 @@ enum InstanceRequests {
         }
         return LXD.InstancesPost(name: name, type: type, profiles: profiles, config: config,
                                  source: .init(alias: isFingerprint ? nil : image, fingerprint: isFingerprint ? image : nil))
+    }
+
+    /// The root disk's size the request asks for (`limits.disk`), if any.
+    static func rootSize(_ body: Create) throws -> String? {
+        guard let disk = body.limits?.disk, !disk.isEmpty else { return nil }
+        guard disk.wholeMatch(of: /[1-9]\d{0,11}(kB|MB|GB|TB|KiB|MiB|GiB|TiB)?/) != nil else {
+            throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.disk must be a size such as 10GiB")
+        }
+        return disk
+    }
+
+    /// `?dry_run=`: `true` asks what the create would take from the quota instead of creating.
+    static func dryRun(_ value: String?) throws -> Bool {
+        switch value {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError(.badRequest, code: "invalid_dry_run", message: "dry_run must be true or false")
+        }
     }
 
     /// The state change as LXD's body: force off and a 30 s clean-stop timeout unless asked.

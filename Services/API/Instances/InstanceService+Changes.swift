@@ -6,19 +6,54 @@ import OrcastraRuntime
 /// operation: the first runs now (so what LXD refuses at once is the caller's error), the
 /// rest in the background, and the caller follows the operation (202).
 extension InstanceService {
-    /// Creates (and optionally starts) an instance in `cluster` (one the caller may see).
-    func create(_ body: InstanceRequests.Create, in cluster: Cluster, by caller: Identity, requestID: String?) async throws -> OperationInfo {
-        let instance = try InstanceRequests.validated(body)
-        let project = try LXDNames.project(body.project)
-        var steps: [OperationTracker.Step] = [{ driver in try await driver.createInstance(instance) }]
-        if body.start ?? false {
-            steps.append { driver in try await driver.updateInstanceState(instance.name, LXD.InstanceStatePut(action: "start")) }
+    /// What a create answers: the operation it started, or with `dryRun`, what it would take
+    /// from the quota.
+    enum Creation: Sendable {
+        case started(OperationInfo)
+        case dryRun(InstanceDryRun)
+    }
+
+    /// Creates (and optionally starts) an instance in LXD project `project` of `cluster` (the
+    /// route has checked the caller may create there). With `dryRun`, nothing is created: the
+    /// answer says whether the instance fits the project's quota, from LXD's own count. A
+    /// create LXD refuses for the quota is a 409 (or 422) naming the limit.
+    func create(_ body: InstanceRequests.Create, in cluster: Cluster, project: String, dryRun: Bool,
+                by caller: Identity, requestID: String?) async throws -> Creation {
+        var instance = try InstanceRequests.validated(body)
+        let rootSize = try InstanceRequests.rootSize(body)
+        if dryRun {
+            let state = try await self.clusters.reader(for: cluster).projectState(project)
+            return .dryRun(InstanceQuota.check(InstanceQuota.demand(of: instance, rootSize: rootSize), against: state, project: project))
         }
-        let plan = OperationTracker.Plan(
-            cluster: cluster, action: "instance.create", project: project, instance: instance.name,
-            details: ["image": body.image, "type": instance.type, "profiles": instance.profiles.joined(separator: ","), "start": String(body.start ?? false)],
-            steps: steps)
-        return try await self.tracker.start(plan, driver: try await self.clusters.driver(for: cluster).useProject(project), caller: caller, requestID: requestID)
+        let driver = try await self.clusters.driver(for: cluster).useProject(project)
+        if let rootSize {
+            guard let pool = try await driver.rootPool(of: instance.profiles) else {
+                throw APIError(.unprocessableContent, code: "invalid_limits",
+                               message: "the profiles \(instance.profiles.joined(separator: ", ")) give the instance no root disk to size with limits.disk")
+            }
+            instance.devices = ["root": ["type": "disk", "path": "/", "pool": pool, "size": rootSize]]
+        }
+        let post = instance
+        var steps: [OperationTracker.Step] = [{ driver in
+            do { return try await driver.createInstance(post) } catch let error as ClusterError {
+                throw InstanceQuota.refusal(error) ?? error
+            }
+        }]
+        if body.start ?? false {
+            steps.append { driver in try await driver.updateInstanceState(post.name, LXD.InstanceStatePut(action: "start")) }
+        }
+        var details = ["image": body.image, "type": instance.type, "profiles": instance.profiles.joined(separator: ","), "start": String(body.start ?? false)]
+        details["limits.cpu"] = instance.config["limits.cpu"]
+        details["limits.memory"] = instance.config["limits.memory"]
+        details["limits.disk"] = rootSize
+        let plan = OperationTracker.Plan(cluster: cluster, action: "instance.create", project: project, instance: instance.name, details: details, steps: steps)
+        return .started(try await self.tracker.start(plan, driver: driver, caller: caller, requestID: requestID))
+    }
+
+    /// The cluster and LXD project of project `id`, for creates into it.
+    func place(ofProject id: UUID) async throws -> (cluster: Cluster, lxdProject: String) {
+        let project = try await self.projects.get(id)
+        return (try await self.clusters.get(project.clusterID), project.lxdProject)
     }
 
     func changeState(_ target: Target, _ body: InstanceRequests.StateChange, by caller: Identity, requestID: String?) async throws -> OperationInfo {

@@ -9,6 +9,8 @@ import OrcastraRuntime
 /// `ClusterService`.
 struct InstanceService: Sendable {
     let clusters: ClusterService
+    /// Where a project's instances go (its cluster and LXD project).
+    let projects: ProjectStore
     let tracker: OperationTracker
     let authorizer: Authorizer
     let logger: Logger
@@ -50,11 +52,27 @@ struct InstanceService: Sendable {
     /// memory's window is reported at once without being asked (`ClusterFailureMemory`).
     /// The instances are paged by cluster name, project and name; every page reports every cluster.
     func list(for caller: Identity, filter: InstanceFilter, page: PageRequest = PageRequest()) async throws -> InstanceList {
-        var clusters = try await self.clusters.list(in: self.authorizer.ownerScope(caller))
-        if let wanted = filter.cluster { clusters = clusters.filter { $0.id == wanted } }
-        let answers = await self.fetchAll(clusters, filter: filter)
+        var reach = try await self.reach(of: caller)
+        if let wanted = filter.cluster { reach = reach.filter { $0.cluster.id == wanted } }
+        let answers = await self.fetchAll(reach, filter: filter)
         let (items, next) = page.slice(answers.flatMap(\.items)) { $0.key }
         return InstanceList(items: items.map { $0.summary }, clusters: answers.map(\.reach), nextCursor: next)
+    }
+
+    /// A cluster the caller's lists cover, and which of its LXD projects (nil: all).
+    typealias Reach = (cluster: Cluster, projects: Set<String>?)
+
+    /// What the caller's instance lists cover, by cluster name: every project of the clusters
+    /// they own (all, for admins), and the LXD projects of the projects they hold elsewhere
+    /// (`Authorizer.projectReach`), so a tenant sees exactly the instances of their projects.
+    func reach(of caller: Identity) async throws -> [Reach] {
+        let owned = try await self.clusters.list(in: self.authorizer.ownerScope(caller))
+        var reach: [Reach] = owned.map { ($0, nil) }
+        let ownedIDs = Set(owned.map(\.id))
+        for (id, projects) in try await self.authorizer.projectReach(caller) where !ownedIDs.contains(id) {
+            if let cluster = try await self.clusters.store.find(id) { reach.append((cluster, projects)) }
+        }
+        return reach.sorted { ($0.cluster.name, $0.cluster.id.uuidString) < ($1.cluster.name, $1.cluster.id.uuidString) }
     }
 
     /// One cluster's part of the aggregated list: how it answered, and the instances the filter
@@ -68,7 +86,8 @@ struct InstanceService: Sendable {
     /// The answers of `clusters`, in their order. Remembered failures are answered without a
     /// call; the rest are asked with at most `listConcurrency` calls in flight, the next one
     /// starting as soon as one ends.
-    func fetchAll(_ clusters: [Cluster], filter: InstanceFilter) async -> [ClusterAnswer] {
+    func fetchAll(_ reach: [Reach], filter: InstanceFilter) async -> [ClusterAnswer] {
+        let clusters = reach.map(\.cluster)
         let settings = self.clusters.settings
         let failures = self.clusters.connections.failures
         var answers: [ClusterAnswer?] = clusters.map { cluster in
@@ -81,7 +100,8 @@ struct InstanceService: Sendable {
         await withTaskGroup(of: (Int, ClusterAnswer).self) { group in
             func start(_ index: Int) {
                 let cluster = clusters[index]
-                group.addTask { (index, await self.fetch(cluster, filter: filter, timeout: settings.listTimeout)) }
+                let projects = reach[index].projects
+                group.addTask { (index, await self.fetch(cluster, projects: projects, filter: filter, timeout: settings.listTimeout)) }
             }
             for _ in 0..<max(1, settings.listConcurrency) {
                 guard let index = waiting.next() else { break }
@@ -102,9 +122,10 @@ struct InstanceService: Sendable {
         return try await Self.instances(in: cluster, project: project, driver: try await self.clusters.reader(for: cluster))
     }
 
-    /// One cluster's instances in every project (or in the filter's project) that the filter
-    /// keeps, or why there are none; a failure that cost time is remembered.
-    private func fetch(_ cluster: Cluster, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
+    /// One cluster's instances in `projects` (nil: every project), or in the filter's project
+    /// among them, that the filter keeps, or why there are none; a failure that cost time is
+    /// remembered.
+    private func fetch(_ cluster: Cluster, projects: Set<String>?, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
         let start = ContinuousClock.now
         func reach(_ status: String, _ error: String?, _ count: Int) -> ClusterReach {
             ClusterReach(id: cluster.id, name: cluster.name, status: status, error: error,
@@ -112,7 +133,14 @@ struct InstanceService: Sendable {
         }
         do {
             let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)
-            let found = try await Self.instances(in: cluster, project: filter.project, driver: driver)
+            var found: [InstanceSummary] = []
+            if let projects {
+                for project in projects.sorted() where filter.project == nil || filter.project == project {
+                    found += try await Self.instances(in: cluster, project: project, driver: driver)
+                }
+            } else {
+                found = try await Self.instances(in: cluster, project: filter.project, driver: driver)
+            }
             let items = found.filter(filter.keeps).map { (key: Self.pagingKey($0), summary: $0) }
             return ClusterAnswer(reach: reach("ok", nil, found.count), items: items)
         } catch let error as ClusterError {

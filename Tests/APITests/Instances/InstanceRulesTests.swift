@@ -183,4 +183,51 @@ struct InstanceRulesTests {
         #expect(Self.refusal { try CertificateRequest(commonName: "", ttl: .seconds(60)) } == "invalid_certificate_request")
         #expect(Self.refusal { try TrustToken("not a token") } == "invalid_trust_token")
     }
+
+    @Test("quota amounts read as LXD reads them", arguments: [
+        ("2", Int64(2)), ("0-3", 4), ("0-3,6", 5), ("1,3,5", 3), ("3-1", nil), ("a", nil), ("1-2-3", nil),
+    ])
+    func cpuCounts(text: String, count: Int64?) {
+        #expect(InstanceQuota.cpus(text) == count)
+    }
+
+    @Test("sizes read in LXD's units", arguments: [
+        ("512MiB", Int64(512 << 20)), ("2GB", 2_000_000_000), ("1024", 1024), ("1kB", 1000), ("3TiB", Int64(3) << 40),
+        ("50%", nil), ("lots", nil), ("999999999999999PiB", nil),
+    ])
+    func sizes(text: String, bytes: Int64?) {
+        #expect(InstanceQuota.bytes(text) == bytes)
+    }
+
+    @Test("the dry run names each limit it would hit and each size a limited resource needs; an unlimited one always fits")
+    func dryRun() {
+        let state = LXD.ProjectState(resources: [
+            "instances": .init(limit: 3, usage: 1), "containers": .init(limit: -1, usage: 1), "cpu": .init(limit: 2, usage: 2),
+            "memory": .init(limit: 1 << 30, usage: 512 << 20), "disk": .init(limit: 10 << 30, usage: 0),
+        ])
+        let answer = InstanceQuota.check(.init(type: "container", cpu: 1, memory: 256 << 20, disk: nil), against: state, project: "orc-web")
+        #expect(!answer.fits)
+        #expect(answer.message.contains("limits.cpu would be exceeded: 2 CPUs of 2 CPUs used, 1 CPU asked, 0 CPUs left"), "\(answer.message)")
+        #expect(answer.message.contains("must set limits.disk"), "\(answer.message)")
+        #expect(!answer.message.contains("limits.memory") && !answer.message.contains("limits.instances"), "\(answer.message)")
+        #expect(answer.resources.first { $0.resource == "memory" }?.remaining == 256 << 20)
+        #expect(answer.resources.first { $0.resource == "containers" } == QuotaLine(resource: "containers", limit: nil, usage: 1, requested: 1, remaining: nil, fits: true))
+        let fits = InstanceQuota.check(.init(type: "container", cpu: nil, memory: nil, disk: nil),
+                                       against: LXD.ProjectState(resources: ["instances": .init(limit: -1, usage: 7)]), project: "default")
+        #expect(fits.fits && fits.message == "the instance fits in project default's quota")
+    }
+
+    @Test("LXD's quota refusals name the limit; other refusals are not quota errors")
+    func quotaRefusals() {
+        let cpu = InstanceQuota.refusal(.server(status: 500, message: #"Failed checking if instance creation allowed: Reached maximum aggregate value "2" for "limits.cpu" in project "qt""#))
+        #expect(cpu?.status == .conflict && cpu?.code == "quota_exceeded" && cpu?.message.hasPrefix("this would exceed the project's limits.cpu: Reached") == true)
+        let count = InstanceQuota.refusal(.server(status: 400, message: #"Reached maximum number of instances in project "qt""#))
+        #expect(count?.code == "quota_exceeded" && count?.message.contains("limits.instances") == true)
+        let unsized = InstanceQuota.refusal(.server(status: 500, message: #"Instance "q1" in project "qt" has no "size" config set on the root device either directly or via a profile"#))
+        #expect(unsized?.status == .unprocessableContent && unsized?.code == "limits_required" && unsized?.message.contains("limits.disk") == true)
+        let memory = InstanceQuota.refusal(.server(status: 500, message: #"Instance "q1" in project "qt" has no "limits.memory" config, either directly or via a profile"#))
+        #expect(memory?.message.contains("must set limits.memory") == true)
+        #expect(InstanceQuota.refusal(.server(status: 500, message: "oops")) == nil)
+        #expect(InstanceQuota.refusal(.timeout(seconds: 2)) == nil)
+    }
 }

@@ -26,6 +26,16 @@ extension ClusterDriver {
         try await self.restSend(.POST, "/1.0/instances", query: self.inProject, body: instance)
     }
 
+    /// The storage pool of the root disk `profiles` give an instance (the last profile with a
+    /// root disk wins, as LXD applies them in order); nil when none gives one.
+    func rootPool(of profiles: [String]) async throws -> String? {
+        for profile in profiles.reversed() {
+            let detail: LXD.ProfileDetail = try await self.restGet("/1.0/profiles/\(Self.escape(profile))", query: self.inProject)
+            if let root = detail.devices?.values.first(where: { $0["type"] == "disk" && $0["path"] == "/" }), let pool = root["pool"] { return pool }
+        }
+        return nil
+    }
+
     /// Start, stop, restart, freeze or unfreeze.
     func updateInstanceState(_ name: String, _ change: LXD.InstanceStatePut) async throws -> String? {
         try await self.restSend(.PUT, Self.instancePath(name) + "/state", query: self.inProject, body: change)

@@ -9,6 +9,8 @@ extension LXD {
         var type: String
         var profiles: [String]
         var config: [String: String]
+        /// Set only to size the root disk (`root`: type, path, pool and size).
+        var devices: [String: [String: String]]?
         var source: Source
 
         struct Source: Encodable, Sendable, Equatable {

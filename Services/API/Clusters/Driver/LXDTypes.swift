@@ -169,7 +169,9 @@ enum LXD {
             enum CodingKeys: String, CodingKey { case usage, usagePeak = "usage_peak" }
         }
         struct Disk: Decodable { var usage: Int64? }
-        struct Network: Decodable {
+        /// `GET /1.0/profiles/<name>`: what the instance side needs of a profile.
+    struct ProfileDetail: Decodable { var name: String; var devices: [String: [String: String]]? }
+    struct Network: Decodable {
             var addresses: [Address]?
             struct Address: Decodable { var family: String?; var address: String; var netmask: String? }
         }
@@ -195,6 +197,8 @@ enum LXD {
     struct Profile: Decodable { var name: String; var description: String?; var usedBy: [String]?
         enum CodingKeys: String, CodingKey { case name, description, usedBy = "used_by" }
     }
+    /// `GET /1.0/profiles/<name>`: what the instance side needs of a profile.
+    struct ProfileDetail: Decodable { var name: String; var devices: [String: [String: String]]? }
     struct Network: Decodable { var name: String; var type: String?; var managed: Bool?; var status: String?; var description: String? }
     struct StoragePool: Decodable { var name: String; var driver: String?; var status: String?; var description: String? }
     struct Image: Decodable {
