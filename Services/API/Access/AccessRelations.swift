@@ -44,16 +44,16 @@ struct AccessRelations: Sendable {
         try await self.projects(where: "p.cluster_id = \(cluster) AND p.lxd_project = \(lxdProject)").first
     }
 
-    /// The LXD projects `user` reaches as owner of their organization (`asOwner`, for
-    /// partners) or as a member, by cluster.
-    func lxdProjects(of user: UUID, asOwner: Bool) async throws -> [UUID: Set<String>] {
+    /// The projects `user` reaches as owner of their organization (`asOwner`, for partners) or
+    /// as a member: by cluster, each LXD project with its project's id.
+    func lxdProjects(of user: UUID, asOwner: Bool) async throws -> [UUID: [String: UUID]] {
         let rows = try await self.client.boundedQuery("""
-            SELECT p.cluster_id, p.lxd_project FROM projects p JOIN organizations o ON o.id = p.organization_id
+            SELECT p.cluster_id, p.lxd_project, p.id FROM projects p JOIN organizations o ON o.id = p.organization_id
             WHERE (\(asOwner) AND o.owner_id = \(user))
                OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(user))
             """, logger: self.logger)
-        var reach: [UUID: Set<String>] = [:]
-        for (cluster, lxdProject) in try await rows.decode((UUID, String).self).all() { reach[cluster, default: []].insert(lxdProject) }
+        var reach: [UUID: [String: UUID]] = [:]
+        for (cluster, lxdProject, id) in try await rows.decode((UUID, String, UUID).self).all() { reach[cluster, default: [:]][lxdProject] = id }
         return reach
     }
 

@@ -153,10 +153,11 @@ struct Authorizer: Sendable {
         }
     }
 
-    /// The LXD projects, by cluster, whose instances the caller sees beyond the clusters of
-    /// `ownerScope`: those of the projects of organizations they own (partners) and of the
-    /// projects they are members of. Admins see everything through `ownerScope` already.
-    func projectReach(_ caller: Identity) async throws -> [UUID: Set<String>] {
+    /// The LXD projects (with their project's id), by cluster, whose instances the caller sees
+    /// beyond the clusters of `ownerScope`: those of the projects of organizations they own
+    /// (partners) and of the projects they are members of. Admins see everything through
+    /// `ownerScope` already.
+    func projectReach(_ caller: Identity) async throws -> [UUID: [String: UUID]] {
         caller.role == .admin ? [:] : try await self.relations.lxdProjects(of: caller.id, asOwner: caller.role >= .partner)
     }
 

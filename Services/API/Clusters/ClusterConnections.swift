@@ -13,6 +13,8 @@ actor ClusterConnections {
     let settings: ClusterSettings
     let failures: ClusterFailureMemory
     private var drivers: [UUID: ClusterDriver] = [:]
+    /// Drivers with a project's restricted certificate, by cluster and project.
+    private var restricted: [UUID: [UUID: ClusterDriver]] = [:]
 
     init(secrets: SecretsService, settings: ClusterSettings) {
         self.secrets = secrets
@@ -32,15 +34,53 @@ actor ClusterConnections {
     /// callers' tasks side by side instead of one after the other on this actor.
     nonisolated func driver(for cluster: Cluster) async throws -> ClusterDriver {
         if let driver = await self.kept(cluster) { return driver }
-        let path = try Self.secretPath(cluster.id)
-        let stored = try await self.secrets.store.read(path)
+        let driver = try self.driver(endpoint: cluster.endpoint, credentials: try await self.credentials(of: cluster))
+        await self.keep(driver, for: cluster.id)
+        return driver
+    }
+
+    /// The cluster's credentials as the secret store holds them.
+    nonisolated func credentials(of cluster: Cluster) async throws -> ClusterCredentials {
+        let stored = try await self.secrets.store.read(try Self.secretPath(cluster.id))
         guard let stored, let credentials = ClusterCredentials(stored: stored.data) else {
             throw APIError(.internalServerError, code: "cluster_credentials_missing",
                            message: "the credentials of cluster '\(cluster.name)' are missing from the secret store; remove and register it again")
         }
-        let driver = try self.driver(endpoint: cluster.endpoint, credentials: credentials)
-        await self.keep(driver, for: cluster.id)
+        return credentials
+    }
+
+    /// Where a project's restricted client certificate and key are kept: beside its cluster's
+    /// credentials, whose pinned server certificate it shares.
+    static func secretPath(_ cluster: UUID, project: UUID) throws -> SecretPath {
+        try SecretPath("clusters/\(cluster.uuidString.lowercased())/projects/\(project.uuidString.lowercased())")
+    }
+
+    /// The driver that speaks to `cluster` with project `project`'s certificate, which the
+    /// cluster trusts inside that project's LXD project only (`ClusterService.trustRestricted`).
+    nonisolated func driver(for cluster: Cluster, restrictedTo project: UUID) async throws -> ClusterDriver {
+        if let driver = await self.kept(cluster, project) { return driver }
+        let server = try await self.credentials(of: cluster).serverCertificatePEM
+        let stored = try await self.secrets.store.read(try Self.secretPath(cluster.id, project: project))
+        guard let certificate = stored?.data["certificate"], let key = stored?.data["private_key"] else {
+            throw APIError(.internalServerError, code: "project_credentials_missing",
+                           message: "the certificate of project \(project.uuidString.lowercased()) on cluster '\(cluster.name)' is missing from the secret store")
+        }
+        let driver = try self.driver(endpoint: cluster.endpoint, credentials: ClusterCredentials(certificatePEM: certificate, privateKeyPEM: key, serverCertificatePEM: server))
+        await self.keep(driver, for: cluster.id, project: project)
         return driver
+    }
+
+    private func kept(_ cluster: Cluster, _ project: UUID) -> ClusterDriver? {
+        self.restricted[cluster.id]?[project].flatMap { $0.endpoint == cluster.endpoint ? $0 : nil }
+    }
+
+    private func keep(_ driver: ClusterDriver, for id: UUID, project: UUID) {
+        self.restricted[id, default: [:]][project] = driver
+    }
+
+    /// Forgets a project's driver (its certificate was taken out of the trust store).
+    func forget(_ id: UUID, project: UUID) {
+        self.restricted[id]?[project] = nil
     }
 
     private func kept(_ cluster: Cluster) -> ClusterDriver? {
@@ -62,6 +102,7 @@ actor ClusterConnections {
 
     func forget(_ id: UUID) {
         self.drivers[id] = nil
+        self.restricted[id] = nil
         self.failures.forget(id)
     }
 }

@@ -10,7 +10,7 @@ enum InstanceRoute {
     /// `/clusters/:id/instances/:name/…`.
     static func target(_ request: Request, context: AppRequestContext, in instances: InstanceService) async throws -> InstanceService.Target {
         try await instances.target(cluster: try context.parameters.uuid("id"), name: try context.parameters.require("name"),
-                                   project: request.uri.queryParameters.get("project"))
+                                   project: request.uri.queryParameters.get("project"), for: try context.requireIdentity())
     }
 
     /// 202 with the operation and where to follow it.

@@ -21,11 +21,12 @@ extension InstanceService {
                 by caller: Identity, requestID: String?) async throws -> Creation {
         var instance = try InstanceRequests.validated(body)
         let rootSize = try InstanceRequests.rootSize(body)
+        let driver = try await self.driver(for: Target(cluster: cluster, project: project, name: instance.name,
+                                                       restrictedTo: try await self.restriction(for: caller, on: cluster, lxdProject: project)))
         if dryRun {
-            let state = try await self.clusters.reader(for: cluster).projectState(project)
+            let state = try await driver.with(timeout: self.clusters.settings.listTimeout).projectState(project)
             return .dryRun(InstanceQuota.check(InstanceQuota.demand(of: instance, rootSize: rootSize), against: state, project: project))
         }
-        let driver = try await self.clusters.driver(for: cluster).useProject(project)
         if let rootSize {
             guard let pool = try await driver.rootPool(of: instance.profiles) else {
                 throw APIError(.unprocessableContent, code: "invalid_limits",

@@ -20,6 +20,8 @@ struct InstanceService: Sendable {
         var cluster: Cluster
         var project: String
         var name: String
+        /// The project whose restricted certificate the calls use (`restriction(for:on:lxdProject:)`).
+        var restrictedTo: UUID?
     }
 
     /// The cluster a route names; 404 when it is gone.
@@ -27,23 +29,40 @@ struct InstanceService: Sendable {
         try await self.clusters.get(id)
     }
 
-    /// The target of a per-instance route, names checked.
-    func target(cluster id: UUID, name: String, project: String?) async throws -> Target {
+    /// The target of a per-instance route, names checked, for `caller`.
+    func target(cluster id: UUID, name: String, project: String?, for caller: Identity) async throws -> Target {
         let cluster = try await self.clusters.get(id)
         let name = try LXDNames.instance(name)
         let project = try LXDNames.project(project)
-        return Target(cluster: cluster, project: project, name: name)
+        return Target(cluster: cluster, project: project, name: name,
+                      restrictedTo: try await self.restriction(for: caller, on: cluster, lxdProject: project))
+    }
+
+    /// Which project's certificate calls made for `caller` in `lxdProject` use: none for admins
+    /// and the cluster's owner (the cluster's own certificate), otherwise that of the project
+    /// through which the caller was let in, so that LXD itself keeps them inside it.
+    func restriction(for caller: Identity, on cluster: Cluster, lxdProject: String) async throws -> UUID? {
+        if caller.role == .admin || (caller.role >= .partner && cluster.ownerID == caller.id) { return nil }
+        guard let project = try await self.projects.id(on: cluster.id, lxdProject: lxdProject) else {
+            throw APIError(.notFound, code: "not_found", message: "no project \(lxdProject) on cluster \(cluster.id.uuidString.lowercased())")
+        }
+        return project
     }
 
     /// The target's cluster, spoken to in the target's project. Read only once the request has
-    /// passed its own checks: it reads the cluster's credentials from the secret store.
+    /// passed its own checks: it reads the credentials from the secret store.
     func driver(for target: Target) async throws -> ClusterDriver {
-        try await self.clusters.driver(for: target.cluster).useProject(target.project)
+        let driver = if let project = target.restrictedTo {
+            try await self.clusters.driver(for: target.cluster, restrictedTo: project)
+        } else {
+            try await self.clusters.driver(for: target.cluster)
+        }
+        return driver.useProject(target.project)
     }
 
     /// The same for reads, each call bounded by `listTimeout` (`ClusterService.reader`).
     func reader(for target: Target) async throws -> ClusterDriver {
-        try await self.clusters.reader(for: target.cluster).useProject(target.project)
+        try await self.driver(for: target).with(timeout: self.clusters.settings.listTimeout)
     }
 
     /// Every visible cluster asked concurrently, at most `listConcurrency` at once, each with
@@ -59,8 +78,9 @@ struct InstanceService: Sendable {
         return InstanceList(items: items.map { $0.summary }, clusters: answers.map(\.reach), nextCursor: next)
     }
 
-    /// A cluster the caller's lists cover, and which of its LXD projects (nil: all).
-    typealias Reach = (cluster: Cluster, projects: Set<String>?)
+    /// A cluster the caller's lists cover, and which of its LXD projects (nil: all, with the
+    /// cluster's certificate), each with the project whose restricted certificate reads it.
+    typealias Reach = (cluster: Cluster, projects: [String: UUID]?)
 
     /// What the caller's instance lists cover, by cluster name: every project of the clusters
     /// they own (all, for admins), and the LXD projects of the projects they hold elsewhere
@@ -125,20 +145,21 @@ struct InstanceService: Sendable {
     /// One cluster's instances in `projects` (nil: every project), or in the filter's project
     /// among them, that the filter keeps, or why there are none; a failure that cost time is
     /// remembered.
-    private func fetch(_ cluster: Cluster, projects: Set<String>?, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
+    private func fetch(_ cluster: Cluster, projects: [String: UUID]?, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
         let start = ContinuousClock.now
         func reach(_ status: String, _ error: String?, _ count: Int) -> ClusterReach {
             ClusterReach(id: cluster.id, name: cluster.name, status: status, error: error,
                          latencyMs: (ContinuousClock.now - start).milliseconds(places: 2), instanceCount: count)
         }
         do {
-            let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)
             var found: [InstanceSummary] = []
             if let projects {
-                for project in projects.sorted() where filter.project == nil || filter.project == project {
+                for (project, id) in projects.sorted(by: { $0.key < $1.key }) where filter.project == nil || filter.project == project {
+                    let driver = try await self.clusters.driver(for: cluster, restrictedTo: id).with(timeout: timeout)
                     found += try await Self.instances(in: cluster, project: project, driver: driver)
                 }
             } else {
+                let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)
                 found = try await Self.instances(in: cluster, project: filter.project, driver: driver)
             }
             let items = found.filter(filter.keeps).map { (key: Self.pagingKey($0), summary: $0) }

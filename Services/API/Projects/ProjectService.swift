@@ -37,19 +37,33 @@ struct ProjectService: Sendable {
         }
         let project = Project(id: UUID(), organizationID: organization, organizationName: nil, clusterID: cluster.id, clusterName: cluster.name,
                               name: name, description: description, lxdProject: lxdProject, limits: limits, createdAt: Date(), updatedAt: Date())
-        do {
-            try await self.audit.record(AuditEvent(
-                action: "project.create", category: "tenancy", actor: .init(caller),
-                target: .init(type: "project", id: project.id.uuidString.lowercased(), host: cluster.name, project: lxdProject),
-                requestID: requestID, after: Self.fields(project)), client: self.store.client, logger: self.logger) { transaction in
-                try await self.store.insert(project, on: transaction)
-            }
-        } catch {
-            // The row is what makes the LXD project Orcastra's: without it, it goes.
+        // The row is what makes the LXD project and its certificate Orcastra's: whatever step
+        // fails, what was made before it goes.
+        func removeLXDProject() async {
             do { try await driver.deleteProject(lxdProject) } catch {
                 self.logger.error("an LXD project whose row could not be written was left on its cluster",
                                   metadata: ["cluster": "\(cluster.id)", "lxd_project": "\(lxdProject)", "error": "\(error)"])
             }
+        }
+        let certificate: ClusterService.RestrictedCertificate
+        do {
+            certificate = try await self.clusters.trustRestricted(on: cluster, project: project.id, lxdProject: lxdProject)
+        } catch {
+            await removeLXDProject()
+            throw error
+        }
+        var after = Self.fields(project)
+        after["client_fingerprint"] = certificate.fingerprint
+        do {
+            try await self.audit.record(AuditEvent(
+                action: "project.create", category: "tenancy", actor: .init(caller),
+                target: .init(type: "project", id: project.id.uuidString.lowercased(), host: cluster.name, project: lxdProject),
+                requestID: requestID, after: after), client: self.store.client, logger: self.logger) { transaction in
+                try await self.store.insert(project, certificate: certificate, on: transaction)
+            }
+        } catch {
+            await self.clusters.untrustRestricted(on: cluster, project: project.id, certificate: certificate)
+            await removeLXDProject()
             // Another request took the name or the LXD project since `checkFree`.
             if (error as? PSQLError)?.uniqueViolation == true {
                 try await self.store.checkFree(name: name, organization: organization, lxdProject: lxdProject, cluster: cluster.id)
@@ -111,15 +125,19 @@ struct ProjectService: Sendable {
         return try await self.store.get(id)
     }
 
-    /// Refused while the LXD project holds instances (named in the answer); otherwise the LXD
-    /// project goes, then the row.
+    /// Refused while the LXD project holds instances (named in the answer); otherwise the
+    /// project's certificate leaves the cluster's trust store, the LXD project goes, then the row.
     func delete(_ id: UUID, by caller: Identity, requestID: String?) async throws {
         let project = try await self.store.get(id)
-        let driver = try await self.clusters.driver(for: try await self.clusters.get(project.clusterID))
+        let cluster = try await self.clusters.get(project.clusterID)
+        let driver = try await self.clusters.driver(for: cluster)
         let instances = try await driver.instanceNames(inProject: project.lxdProject)
         guard instances.isEmpty else {
             throw APIError(.conflict, code: "project_not_empty",
                            message: "project '\(project.name)' still holds instances: \(instances.sorted().joined(separator: ", ")); delete them first")
+        }
+        if let certificate = try await self.store.certificate(of: id) {
+            await self.clusters.untrustRestricted(on: cluster, project: id, certificate: certificate)
         }
         do {
             try await driver.deleteProject(project.lxdProject)

@@ -50,12 +50,28 @@ struct ProjectStore: Sendable {
         }
     }
 
-    func insert(_ project: Project, on transaction: DatabaseTransaction) async throws {
+    /// The project that is LXD project `lxdProject` on `cluster`, if Orcastra made one.
+    func id(on cluster: UUID, lxdProject: String) async throws -> UUID? {
+        try await self.client.boundedQuery("SELECT id FROM projects WHERE cluster_id = \(cluster) AND lxd_project = \(lxdProject)", logger: self.logger)
+            .decode(UUID.self).all().first
+    }
+
+    /// The project's own LXD certificate, if it has one.
+    func certificate(of id: UUID) async throws -> ClusterService.RestrictedCertificate? {
+        let rows = try await self.client.boundedQuery("SELECT client_fingerprint, client_serial FROM projects WHERE id = \(id)", logger: self.logger)
+        return try await rows.decode((String?, String?).self).all().first.flatMap { fingerprint, serial in
+            guard let fingerprint, let serial else { return nil }
+            return ClusterService.RestrictedCertificate(fingerprint: fingerprint, serial: serial)
+        }
+    }
+
+    func insert(_ project: Project, certificate: ClusterService.RestrictedCertificate, on transaction: DatabaseTransaction) async throws {
         let limits = project.limits
         try await transaction.query("""
-            INSERT INTO projects (id, organization_id, cluster_id, name, description, lxd_project, limit_instances, limit_cpu, limit_memory, limit_disk)
+            INSERT INTO projects (id, organization_id, cluster_id, name, description, lxd_project, limit_instances, limit_cpu, limit_memory, limit_disk,
+                                  client_fingerprint, client_serial)
             VALUES (\(project.id), \(project.organizationID), \(project.clusterID), \(project.name), \(project.description), \(project.lxdProject),
-                    \(limits.instances), \(limits.cpu), \(limits.memory), \(limits.disk))
+                    \(limits.instances), \(limits.cpu), \(limits.memory), \(limits.disk), \(certificate.fingerprint), \(certificate.serial))
             """, logger: self.logger)
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OrcastraTestSupport
+import PostgresNIO
 import Testing
 
 @testable import OrcastraAPI
@@ -108,6 +110,18 @@ struct TenantInstanceTests {
             #expect(try await f.call(.delete, path + "&force=true", as: viewer).0 == .forbidden)
             let deleted = try await f.operate(.delete, path + "&force=true", as: operatorToken)
             #expect(deleted["status"]?.string == "success", "\(deleted)")
+
+            // Tenants' calls go with the project's own certificate: once the cluster stops
+            // trusting it, they fail, while the partner's (the cluster's certificate) still work.
+            let projectID = try #require(UUID(uuidString: id))
+            let fingerprint = try #require(try await f.h.sql { sql in
+                try await sql.boundedQuery("SELECT client_fingerprint FROM projects WHERE id = \(projectID)", logger: Logger(label: "test")).decode(String?.self).all().first ?? nil
+            })
+            try await LXDTestBed.lxc("a", ["config", "trust", "remove", fingerprint])
+            let (_, cut) = try await f.call(.get, "/api/v1/instances", as: viewer)
+            #expect(cut["clusters"]?.items?.first?["status"]?.string == "error", "\(cut)")
+            let (_, partnersView) = try await f.call(.get, "/api/v1/instances", as: partner)
+            #expect(partnersView["clusters"]?.items?.first { $0["id"]?.string == cluster }?["status"]?.string == "ok", "\(partnersView)")
 
             try await f.operate(.delete, "/api/v1/clusters/\(cluster)/instances/\(neighbour)?project=\(otherLXDProject)&force=true", as: partner)
             for project in [id, try #require(other["id"]?.string)] {

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OrcastraTestSupport
+import PostgresNIO
 import Testing
 
 @testable import OrcastraAPI
@@ -99,6 +101,70 @@ struct ProjectTests {
                     .decode(String.self).all()
             }
             #expect(actions == ["project.create", "project.update", "project.delete"])
+            try await f.remove(cluster, as: partner)
+        }
+    }
+
+    @Test("each project has its own certificate, which LXD trusts inside the project's LXD project only and forgets with the project")
+    func restrictedCertificate() async throws {
+        try await ClusterFixture.run(configure: ClusterFixture.partnersMayUseLoopback) { f in
+            let partner = try f.token("partner-r", role: "partner")
+            let cluster = try await f.register("a", name: "restricted-a", as: partner)
+            let suffix = UUID().uuidString.prefix(8).lowercased()
+            let (lxdProject, otherLXDProject) = ("orc-own-\(suffix)", "orc-else-\(suffix)")
+            defer {
+                Task { for project in [lxdProject, otherLXDProject] { try? await LXDTestBed.lxc("a", ["project", "delete", project]) } }
+            }
+            let (_, organization) = try await f.call(.post, "/api/v1/organizations", as: partner, json: #"{"name":"Restricted"}"#)
+            let org = try #require(organization["id"]?.string)
+            var ids: [String] = []
+            for name in [lxdProject, otherLXDProject] {
+                let (status, project) = try await f.call(.post, "/api/v1/organizations/\(org)/projects", as: partner,
+                                                         json: #"{"name":"\#(name)","cluster_id":"\#(cluster)","lxd_project":"\#(name)"}"#)
+                #expect(status == .created, "\(project)")
+                ids.append(try #require(project["id"]?.string))
+            }
+            let (projectID, clusterID) = (try #require(UUID(uuidString: ids[0])), try #require(UUID(uuidString: cluster)))
+
+            // The cluster trusts the project's certificate, restricted to its LXD project.
+            let fingerprint = try #require(try await f.h.sql { sql in
+                try await sql.boundedQuery("SELECT client_fingerprint FROM projects WHERE id = \(projectID)", logger: Logger(label: "test")).decode(String?.self).all().first ?? nil
+            })
+            let trusted = try await Self.query("a", "/1.0/certificates/\(fingerprint)")
+            #expect(trusted["restricted"] == .bool(true) && trusted["projects"]?.items?.map(\.string) == [lxdProject], "\(trusted)")
+
+            // With it, LXD itself answers inside the project and refuses everywhere else.
+            let stored = try await f.h.sql { sql in
+                let secrets = EmbeddedSecretStore(client: sql, cipher: try SecretCipher(masterKey: testMasterKey), logger: Logger(label: "test"))
+                return (try await secrets.read(try ClusterConnections.secretPath(clusterID, project: projectID))?.data,
+                        try await secrets.read(try ClusterConnections.secretPath(clusterID))?.data)
+            }
+            let certificate = try #require(stored.0), server = try #require(stored.1.flatMap(ClusterCredentials.init(stored:)))
+            let endpoint = try #require(try await Self.query("a", "/1.0")["config"]?["core.https_address"]?.string)
+            let driver = try ClusterDriver(endpoint: "https://\(endpoint)", credentials: ClusterCredentials(
+                certificatePEM: try #require(certificate["certificate"]), privateKeyPEM: try #require(certificate["private_key"]),
+                serverCertificatePEM: server.serverCertificatePEM), connectTimeout: .seconds(5), timeout: .seconds(10))
+            #expect(try await driver.useProject(lxdProject).instances().isEmpty)
+            for elsewhere in [otherLXDProject, "default"] {
+                do {
+                    _ = try await driver.useProject(elsewhere).instances()
+                    Issue.record("LXD let the certificate of \(lxdProject) list the instances of \(elsewhere)")
+                } catch let error as ClusterError {
+                    guard case .server(let status, _) = error else { Issue.record("not LXD's refusal: \(error)"); continue }
+                    #expect(status == 403, "\(error)")
+                }
+            }
+
+            // The project goes with its certificate: out of the trust store and the secret store.
+            for id in ids { #expect(try await f.call(.delete, "/api/v1/projects/\(id)", as: partner).0 == .noContent) }
+            let certificates = try await Self.query("a", "/1.0/certificates")
+            #expect(certificates.items?.contains { $0.string?.hasSuffix(fingerprint) == true } == false, "\(certificates)")
+            let left = try await f.h.sql { sql in
+                try await EmbeddedSecretStore(client: sql, cipher: try SecretCipher(masterKey: testMasterKey), logger: Logger(label: "test"))
+                    .read(try ClusterConnections.secretPath(clusterID, project: projectID))
+            }
+            #expect(left == nil)
+            #expect(try await f.call(.delete, "/api/v1/organizations/\(org)", as: partner).0 == .noContent)
             try await f.remove(cluster, as: partner)
         }
     }

@@ -42,10 +42,15 @@ struct ClusterCredentials: Sendable, Equatable {
 
     /// Lower-case hex SHA-256 of a PEM certificate's DER, as LXD prints fingerprints.
     static func fingerprint(pem: String) throws -> String {
+        fingerprint(der: try der(pem: pem))
+    }
+
+    /// The DER bytes of the first certificate in `pem`.
+    static func der(pem: String) throws -> [UInt8] {
         guard let certificate = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)).first else {
             throw ClusterError.badResponse("no certificate in the PEM text")
         }
-        return fingerprint(der: try certificate.toDERBytes())
+        return try certificate.toDERBytes()
     }
 
     static func fingerprint(der: [UInt8]) -> String {

@@ -43,18 +43,32 @@ extension LXD {
     /// `POST /1.0/certificates`: a client certificate presented over TLS joins the trust store
     /// with a trust token. LXD 5.0 takes the whole token as `password`; servers with the
     /// `explicit_trust_token` extension (newer LXD, Incus) take it as `trust_token`.
+    ///
+    /// A trusted client may instead add another certificate (`certificate`: base64 of its DER),
+    /// `restricted` to `projects`: LXD then answers that certificate 403 outside those projects.
     struct CertificatesPost: Encodable, Sendable, Equatable {
         var type = "client"
         var name: String
         var password: String?
         var trustToken: String?
+        var certificate: String?
+        var restricted: Bool?
+        var projects: [String]?
 
-        enum CodingKeys: String, CodingKey { case type, name, password, trustToken = "trust_token" }
+        enum CodingKeys: String, CodingKey { case type, name, password, trustToken = "trust_token", certificate, restricted, projects }
 
         /// The body `token` goes in, for a server with `extensions`.
         init(name: String, token: String, extensions: [String]) {
             self.name = name
             if extensions.contains("explicit_trust_token") { self.trustToken = token } else { self.password = token }
+        }
+
+        /// Trusts the certificate `der` inside `projects` only.
+        init(name: String, restrictedCertificate der: [UInt8], projects: [String]) {
+            self.name = name
+            self.certificate = Data(der).base64EncodedString()
+            self.restricted = true
+            self.projects = projects
         }
     }
 }
