@@ -81,6 +81,11 @@ else
   if grep -q '^AUTHENTIK_API_TOKEN=$' "$ROOT/.env"; then
     s=$(secret 32); sed -i "s|^AUTHENTIK_API_TOKEN=.*|AUTHENTIK_API_TOKEN=$s|; s|^DEVIDP_API_TOKEN=.*|DEVIDP_API_TOKEN=$s|" "$ROOT/.env"
   fi
+  # A .env from before the directory sync: the development provider serves the directory too.
+  if grep -q '^AUTHENTIK_API_URL=$' "$ROOT/.env" && ! grep -q '^LOCAL_DEVIDP=false' "$ROOT/.env"; then
+    url=$(grep '^DEVIDP_PUBLIC_URL=' "$ROOT/.env" | cut -d= -f2-)
+    sed -i "s|^AUTHENTIK_API_URL=.*|AUTHENTIK_API_URL=${url:-http://localhost:9000}|" "$ROOT/.env"
+  fi
   if grep -q '^AUTH_PROXY_SECRET=$' "$ROOT/.env"; then sed -i "s|^AUTH_PROXY_SECRET=.*|AUTH_PROXY_SECRET=$(secret 32)|" "$ROOT/.env"; fi
 fi
 

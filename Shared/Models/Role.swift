@@ -27,12 +27,18 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     /// The role a set of IdP groups grants: any listed alias, or any `role_<name>` whose name
     /// is a role; several → the highest; none → Tenant (least privilege).
     public static func resolve(groups: [String]) -> Role {
-        var best = Role.tenant
-        for group in groups {
-            let name = group.lowercased()
-            let role = Self.aliases[name] ?? (name.hasPrefix("role_") ? Role(rawValue: String(name.dropFirst(5))) : nil)
-            if let role, role > best { best = role }
-        }
-        return best
+        groups.compactMap(Self.granted(by:)).max() ?? .tenant
+    }
+
+    /// The role one group grants, if any.
+    static func granted(by group: String) -> Role? {
+        let name = group.lowercased()
+        return Self.aliases[name] ?? (name.hasPrefix("role_") ? Role(rawValue: String(name.dropFirst(5))) : nil)
+    }
+
+    /// The first of `groups` that grants the role `resolve(groups:)` gives; nil when none does.
+    public static func grantingGroup(_ groups: [String]) -> String? {
+        let role = Self.resolve(groups: groups)
+        return groups.first { Self.granted(by: $0) == role }
     }
 }

@@ -97,6 +97,18 @@ struct APIConfigTests {
         }
     }
 
+    @Test("the directory sync: off without AUTHENTIK_API_URL, every 300 s with it and AUTHENTIK_API_TOKEN, refused without the token; /api/v3 may be part of the URL")
+    func userSync() throws {
+        #expect(try APIConfig(settings: .testing(Self.withKey)).userSync == nil)
+        let set = try #require(try APIConfig(settings: .testing(Self.withKey.merging(["AUTHENTIK_API_URL": "https://auth.example.com/api/v3/", "AUTHENTIK_API_TOKEN": "t"]) { $1 })).userSync)
+        #expect(set.apiURL == "https://auth.example.com" && set.token == "t" && set.interval == .seconds(300))
+        let often = try APIConfig(settings: .testing(Self.withKey.merging(["AUTHENTIK_API_URL": "http://idp:9000", "AUTHENTIK_API_TOKEN": "t", "AUTHENTIK_SYNC_INTERVAL_SECONDS": "5"]) { $1 }))
+        #expect(often.userSync?.interval == .seconds(5) && often.userSync?.apiURL == "http://idp:9000")
+        #expect(throws: ConfigError.self) { try APIConfig(settings: .testing(Self.withKey.merging(["AUTHENTIK_API_URL": "http://idp:9000"]) { $1 })) }
+        #expect(try APIConfig(settings: .testing(Self.withKey.merging(["AUTHENTIK_API_TOKEN": "t"]) { $1 })).userSync == nil)
+        #expect(throws: ConfigError.self) { try APIConfig(settings: .testing(Self.withKey.merging(["AUTHENTIK_API_URL": "ftp://idp", "AUTHENTIK_API_TOKEN": "t"]) { $1 })) }
+    }
+
     @Test("AUTH_ENABLED=false is refused unless ALLOW_INSECURE_NO_AUTH=true is set too")
     func authDisabled() throws {
         #expect(throws: ConfigError("AUTH_ENABLED", "is false, which leaves the API open; set ALLOW_INSECURE_NO_AUTH=true as well if this is a development machine")) {

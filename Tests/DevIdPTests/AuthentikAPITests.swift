@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import OrcastraTestSupport
 import Testing
 
@@ -109,6 +110,35 @@ struct AuthentikAPITests {
         try await withDevIdP(Fixture.config(apiToken: nil)) { client async throws in
             #expect(try await client.get("/api/v3/core/users/").status == .forbidden)
             #expect(try await client.get("/api/v3/core/users/", headers: Self.auth).status == .forbidden)
+        }
+    }
+
+    @Test("PATCH users/<pk>/ deactivates and reactivates an account as Authentik's partial update does; an inactive account cannot sign in")
+    func deactivation() async throws {
+        try await withDevIdP { client in
+            func patch(_ path: String, _ json: String, headers: HTTPFields = Self.auth) async throws -> TestResponse {
+                var all = headers
+                all[.contentType] = "application/json"
+                return try await client.executeRequest(uri: path, method: .patch, headers: all, body: ByteBuffer(string: json))
+            }
+            let off = try await patch("/api/v3/core/users/1/", #"{"is_active": false}"#)
+            #expect(off.status == .ok && off.json?["username"]?.string == "alice" && off.json?["is_active"]?.bool == false)
+            let listed = try #require(try await client.get("/api/v3/core/users/", headers: Self.auth).json)
+            guard case .array(let users)? = listed["results"] else { Issue.record("no results"); return }
+            #expect(users.first { $0["username"]?.string == "alice" }?["is_active"]?.bool == false)
+            #expect(users.first { $0["username"]?.string == "bob" }?["is_active"]?.bool == true)
+            let refused = try await client.signIn("alice", "alice-pw")
+            #expect(refused.status == .ok && refused.text.contains("Invalid username or password."))
+
+            #expect(try await patch("/api/v3/core/users/1/", #"{"is_active": true}"#).json?["is_active"]?.bool == true)
+            #expect(try await client.signIn("alice", "alice-pw").status == .found)
+
+            let unknown = try await patch("/api/v3/core/users/99/", #"{"is_active": false}"#)
+            #expect(unknown.status == .notFound && unknown.json?["detail"]?.string == "Not found.")
+            let wrongType = try await patch("/api/v3/core/users/1/", #"{"is_active": "no"}"#)
+            #expect(wrongType.status == .badRequest && wrongType.json?["is_active"] == .array([.string("Must be a valid boolean.")]))
+            #expect(try await patch("/api/v3/core/users/1/", #"{"is_active": false}"#, headers: [:]).status == .forbidden)
+            #expect(try await client.signIn("alice", "alice-pw").status == .found, "the refused change changed nothing")
         }
     }
 }

@@ -27,4 +27,12 @@ struct RoleTests {
         #expect(Role.resolve(groups: []) == .tenant)
         #expect(Role.resolve(groups: ["developers", "administrators"]) == .tenant)
     }
+
+    @Test("the group a role comes from is the first that grants the winning role; none for the default")
+    func grantingGroup() {
+        #expect(Role.grantingGroup(["tenant", "staff", "Orcastra-Partners", "role_partner"]) == "Orcastra-Partners")
+        #expect(Role.grantingGroup(["role_tenant"]) == "role_tenant")
+        #expect(Role.grantingGroup(["developers"]) == nil)
+        #expect(Role.grantingGroup([]) == nil)
+    }
 }

@@ -80,8 +80,9 @@ struct AccessRelations: Sendable {
         return try await Self.identities(rows).first
     }
 
-    /// Everyone who might hold an entitlement on `resource` through a relation: the admins, and
-    /// whoever owns it (or its organization or cluster), is a member of it, or started it.
+    /// Everyone who might hold an entitlement on `resource` through a relation: the admins (and,
+    /// on the server, the partners), and whoever owns it (or its organization or cluster), is a
+    /// member of it, or started it.
     func candidates(for resource: AccessResource) async throws -> [Identity] {
         var related: [UUID] = []
         switch resource {
@@ -98,8 +99,10 @@ struct AccessRelations: Sendable {
                 related += try await self.people(of: try await self.project(on: operation.cluster, lxdProject: operation.lxdProject))
             }
         }
+        // On the server, every partner holds the partner role's server rights.
+        let partners = resource == .server
         let rows = try await self.client.boundedQuery(PostgresQuery(Self.users, """
-            WHERE disabled_at IS NULL AND (role = 'admin' OR id = ANY(\(related))) ORDER BY name, id
+            WHERE disabled_at IS NULL AND (role = 'admin' OR (\(partners) AND role = 'partner') OR id = ANY(\(related))) ORDER BY name, id
             """), logger: self.logger)
         return try await Self.identities(rows)
     }

@@ -11,6 +11,8 @@ enum Entitlement: String, CaseIterable, Sendable {
     case canViewAuditLog = "can_view_audit_log"
     case canViewSecrets = "can_view_secrets"
     case canManageCertificates = "can_manage_certificates"
+    /// Reading the identity provider's directory now (`POST /users/sync`).
+    case canManageUsers = "can_manage_users"
     // Held on an organization, project, cluster, instance or operation.
     case canView = "can_view"
     case canEdit = "can_edit"
@@ -57,7 +59,7 @@ enum Entitlement: String, CaseIterable, Sendable {
     /// Held on the server rather than on one resource.
     var serverWide: Bool {
         switch self {
-        case .canManageClusters, .canCreateOrganizations, .canActForOthers, .canViewAuditLog, .canViewSecrets, .canManageCertificates: true
+        case .canManageClusters, .canCreateOrganizations, .canActForOthers, .canViewAuditLog, .canViewSecrets, .canManageCertificates, .canManageUsers: true
         case .canView, .canEdit, .canDelete, .canCreateProjects, .canManageMembers, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess: false
         }
     }

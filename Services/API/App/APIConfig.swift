@@ -27,6 +27,8 @@ struct APIConfig: Sendable {
     var publicHTTPS = false
     /// `REDIS_ENCRYPTION_*`, validated at start for whatever the API caches in Redis.
     var redisSealer: RedisSealer?
+    /// `AUTHENTIK_API_URL` + `AUTHENTIK_API_TOKEN`: the directory the users are synced from; nil: none.
+    var userSync: UserSyncSettings?
 
     init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
@@ -58,12 +60,13 @@ struct APIConfig: Sendable {
         self.probeBlock = try ProbeBlockSettings.read(settings)
         self.publicHTTPS = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321").lowercased().hasPrefix("https://")
         self.redisSealer = try RedisSealer.read(settings)
+        self.userSync = try UserSyncSettings.read(settings)
     }
 
     /// Plain-http URLs to the identity provider or Vault outside the private network.
     var transportWarnings: [String] {
         var vault: String?
         if case .vault(let address, _, _) = self.secrets { vault = address }
-        return InsecureTransport.warnings(["AUTHENTIK_ISSUER": self.auth.token?.issuer, "VAULT_ADDR": vault])
+        return InsecureTransport.warnings(["AUTHENTIK_ISSUER": self.auth.token?.issuer, "VAULT_ADDR": vault, "AUTHENTIK_API_URL": self.userSync?.apiURL])
     }
 }

@@ -34,6 +34,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     }
     let routes = try APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
     services.append(routes.tracker)
+    if let userSync = routes.userSync { services.append(userSync) }
     if let interval = config.auditAnchorInterval {
         services.append(AuditAnchoring(client: postgres, trail: routes.audit, interval: interval, logger: logger))
     }
@@ -74,6 +75,9 @@ struct APIRoutes {
     var projects: ProjectService
     var projectMembers: ProjectMemberStore
     var authorizer: Authorizer
+    var users: UserStore
+    /// nil without a directory to sync from.
+    var userSync: UserSync?
     /// Every route and what it needs, filled as `buildRouter` adds them.
     let accessTable = AccessTable()
     var logger: Logger
@@ -104,6 +108,10 @@ struct APIRoutes {
         self.projects = ProjectService(store: projectStore, clusters: self.clusters, audit: audit, logger: logger)
         self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
         self.instances = InstanceService(clusters: self.clusters, projects: projectStore, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
+        self.users = UserStore(client: postgres, logger: logger)
+        self.userSync = config.userSync.map { settings in
+            UserSync(directory: AuthentikDirectory(settings: settings, http: http), client: postgres, users: users, audit: audit, logger: logger)
+        }
         self.logger = logger
     }
 
@@ -149,6 +157,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     OrganizationController(store: routes.organizations, authorizer: routes.authorizer).addRoutes(to: access)
     ProjectController(projects: routes.projects, authorizer: routes.authorizer).addRoutes(to: access)
     ProjectMemberController(members: routes.projectMembers, authorizer: routes.authorizer).addRoutes(to: access)
+    UserController(store: routes.users, sync: routes.userSync, authorizer: routes.authorizer).addRoutes(to: access)
     ClusterController(clusters: routes.clusters, authorizer: routes.authorizer).addRoutes(to: access)
     InstanceController(instances: routes.instances).addRoutes(to: access)
     SnapshotController(instances: routes.instances).addRoutes(to: access)

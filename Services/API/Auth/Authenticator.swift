@@ -55,6 +55,10 @@ struct Authenticator: RouterMiddleware {
         let user = try await self.users.sawToken(
             subject: claims.subject ?? "", name: claims.name ?? claims.preferredUsername, email: claims.email,
             role: role, groups: groups, requestID: context.state.requestID)
+        guard !user.disabled else {
+            self.logger.debug("the token's user is disabled", metadata: ["request_id": "\(context.state.requestID)"])
+            throw Self.unauthorized()
+        }
         var identity = Identity(id: user.id, subject: user.subject, name: user.name, email: user.email,
                                 role: role, groups: groups, authMethod: .token)
         if let named = request.headers[Self.sessionHeader] {

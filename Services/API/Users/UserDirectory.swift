@@ -11,7 +11,9 @@ import Synchronization
 ///
 /// Every request carries a token, so writes are skipped while nothing changed and the last
 /// write is under a minute old; a new user (`user.create`) and the first sight of a changed
-/// role (`user.role_changed`) are written at once and audited.
+/// role (`user.role_changed`) are written at once and audited. A disabled user (`disabled_at`,
+/// set by the directory sync) is never kept here, and the sync forgets the users it changes,
+/// so a disabled user's next request finds the row and is refused.
 final class UserDirectory: Sendable {
     struct User: Sendable, Equatable {
         var id: UUID
@@ -20,6 +22,8 @@ final class UserDirectory: Sendable {
         var email: String?
         var role: Role
         var groups: [String]
+        /// Refused on every request (`users.disabled_at`).
+        var disabled = false
     }
 
     let client: PostgresClient
@@ -52,12 +56,12 @@ final class UserDirectory: Sendable {
                 INSERT INTO users (subject, name, email, role, groups) VALUES (\(subject), \(name), \(email), \(role.rawValue), \(groups))
                 ON CONFLICT (subject) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
                     groups = EXCLUDED.groups, last_seen_at = now()
-                RETURNING id
+                RETURNING id, disabled_at IS NOT NULL
                 """, logger: self.logger)
-            guard let id = try await rows.decode(UUID.self).all().first else {
+            guard let (id, disabled) = try await rows.decode((UUID, Bool).self).all().first else {
                 throw APIError(.internalServerError, code: "internal_error", message: "the user record could not be written")
             }
-            let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups)
+            let user = User(id: id, subject: subject, name: name, email: email, role: role, groups: groups, disabled: disabled)
             // First sight creates the user; a different role than last time is what auditors look for.
             let event: AuditEvent? = switch previous {
             case nil: AuditEvent(action: "user.create", category: "rbac", actor: .init(user: user), target: .init(type: "user", id: id.uuidString),
@@ -69,16 +73,22 @@ final class UserDirectory: Sendable {
             }
             return (user, event)
         }
-        self.recent.withLock { $0[subject] = (user, now) }
+        if !user.disabled { self.recent.withLock { $0[subject] = (user, now) } }
         return user
+    }
+
+    /// Drops what is kept of these users, so their next request reads their row.
+    func forget(subjects: [String]) {
+        guard !subjects.isEmpty else { return }
+        self.recent.withLock { recent in for subject in subjects { recent[subject] = nil } }
     }
 
     /// The user with this id, as last written.
     func user(id: UUID) async throws -> User? {
         let rows = try await self.client.boundedQuery(
-            "SELECT id, subject, name, email, role, groups FROM users WHERE id = \(id)", logger: self.logger)
-        for try await (id, subject, name, email, role, groups) in rows.decode((UUID, String, String?, String?, String, [String]).self) {
-            return User(id: id, subject: subject, name: name, email: email, role: Role(rawValue: role) ?? .tenant, groups: groups)
+            "SELECT id, subject, name, email, role, groups, disabled_at IS NOT NULL FROM users WHERE id = \(id)", logger: self.logger)
+        for try await (id, subject, name, email, role, groups, disabled) in rows.decode((UUID, String, String?, String?, String, [String], Bool).self) {
+            return User(id: id, subject: subject, name: name, email: email, role: Role(rawValue: role) ?? .tenant, groups: groups, disabled: disabled)
         }
         return nil
     }

@@ -100,7 +100,7 @@ extension UserDirectory {
     func apiUser(_ user: DirectoryUser, avatar: String) -> APIUser {
         let groups = user.groups.compactMap { self.group(named: $0) }
         return APIUser(
-            pk: user.pk, username: user.username, name: user.name, isSuperuser: false,
+            pk: user.pk, username: user.username, name: user.name, isActive: self.isActive(user), isSuperuser: false,
             groups: groups.map(\.pk),
             groupsObj: groups.map { APIUserGroup(pk: $0.pk, numPK: $0.numPK, name: $0.name) },
             email: user.email, avatar: avatar, uid: user.uid
@@ -111,7 +111,7 @@ extension UserDirectory {
         let members = group.members.compactMap { self.user(pk: $0) }
         return APIGroup(
             pk: group.pk, numPK: group.numPK, name: group.name, users: group.members,
-            usersObj: includeUsers ? members.map { APIGroupMember(pk: $0.pk, username: $0.username, name: $0.name, email: $0.email, uid: $0.uid) } : nil
+            usersObj: includeUsers ? members.map { APIGroupMember(pk: $0.pk, username: $0.username, name: $0.name, isActive: self.isActive($0), email: $0.email, uid: $0.uid) } : nil
         )
     }
 }

@@ -1,6 +1,7 @@
 import OrcastraRuntime
 import Crypto
 import Foundation
+import Synchronization
 
 /// A seeded account as the provider and the Authentik API subset see it.
 struct DirectoryUser: Sendable, Equatable {
@@ -29,12 +30,19 @@ struct DirectoryGroup: Sendable, Equatable {
     var members: [Int]
 }
 
-/// The accounts and groups of the seed file, fixed for the process's life.
+/// The accounts and groups of the seed file, fixed for the process's life but for whether
+/// each account is active (Authentik's `is_active`, changed through the API).
 struct UserDirectory: Sendable {
     /// By pk (seed order).
     let users: [DirectoryUser]
     /// By num_pk (first mention).
     let groups: [DirectoryGroup]
+    /// The pks of deactivated accounts.
+    private let inactive = InactiveUsers()
+
+    final class InactiveUsers: Sendable {
+        let pks = Mutex<Set<Int>>([])
+    }
 
     init(seed: [SeedUser]) {
         var users: [DirectoryUser] = []
@@ -70,14 +78,24 @@ struct UserDirectory: Sendable {
         self.groups.first { $0.name == name }
     }
 
-    /// The user when the password matches. An unknown username still costs a comparison, so
-    /// timing does not tell which usernames exist.
+    func isActive(_ user: DirectoryUser) -> Bool {
+        !self.inactive.pks.withLock { $0.contains(user.pk) }
+    }
+
+    /// Activates or deactivates an account (Authentik's `is_active`).
+    func setActive(_ active: Bool, pk: Int) {
+        self.inactive.pks.withLock { if active { $0.remove(pk) } else { $0.insert(pk) } }
+    }
+
+    /// The user when the password matches and the account is active (Authentik refuses
+    /// inactive users at sign-in). An unknown username still costs a comparison, so timing
+    /// does not tell which usernames exist.
     func authenticate(username: String, password: String) -> DirectoryUser? {
         guard let user = self.user(named: username) else {
             _ = SecureCompare.equal(password, "no such user")
             return nil
         }
-        return SecureCompare.equal(password, user.password) ? user : nil
+        return SecureCompare.equal(password, user.password) && self.isActive(user) ? user : nil
     }
 
     static func hexSHA256(_ text: String) -> String {
