@@ -55,11 +55,19 @@ struct SessionAnnouncementTests {
     @Test("a session read once is served from memory: Redis changed behind its back is not read again within the window")
     func servedFromMemory() async throws {
         try await Self.withSubscribedVault { vault in
-            let planted = try await Self.signIn(vault)
-            try await Self.loadTrusted(vault, planted)
-            try await Self.overwriteUnannounced(vault, id: planted.id)
-            #expect(try await vault.load(planted.id) == planted.session, "no read happened")
-            #expect(try await vault.load(planted.id, fresh: true) == nil, "a fresh read sees what Redis holds")
+            // Other tests announce on the same channel, and an announcement this vault cannot
+            // read drops all trust: when that lands between the trusted read and the overwrite,
+            // the round proves nothing and is run again.
+            for _ in 0..<10 {
+                let planted = try await Self.signIn(vault)
+                try await Self.loadTrusted(vault, planted)
+                try await Self.overwriteUnannounced(vault, id: planted.id)
+                guard vault.opened.trusted(at: SessionVault.redisKey(planted.id)) != nil else { continue }
+                #expect(try await vault.load(planted.id) == planted.session, "no read happened")
+                #expect(try await vault.load(planted.id, fresh: true) == nil, "a fresh read sees what Redis holds")
+                return
+            }
+            Issue.record("another test's announcements dropped the trust in 10 rounds out of 10")
         }
     }
 
