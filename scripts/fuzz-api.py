@@ -55,7 +55,9 @@ def main():
     try:
         idp = start("devidp", {"DEVIDP_PORT": str(idp_port), "DEVIDP_PUBLIC_URL": f"http://127.0.0.1:{idp_port}"})
         wait_for(issuer + ".well-known/openid-configuration", idp, "devidp", logs=WORK, seconds=60)
+        # The directory sync reads this same provider (POST /users/sync is fuzzed too).
         api = start("api", {"HTTP_PORT": str(api_port), "HTTP_HOST": "127.0.0.1", "AUTHENTIK_ISSUER": issuer,
+                            "AUTHENTIK_API_URL": f"http://127.0.0.1:{idp_port}",
                             "DATABASE_URL": retarget(app), "DATABASE_OWNER_URL": retarget(owner), "RATE_LIMIT_ENABLED": "false",
                             "SECURITY_PROBE_BLOCK_ENABLED": "false", "AUDIT_ANCHOR_INTERVAL_SECONDS": "0"})
         wait_for(f"http://127.0.0.1:{api_port}/health", api, "api", logs=WORK, seconds=60)

@@ -46,6 +46,9 @@ public struct Project: Codable, Sendable, Equatable {
     /// or when the cluster did not answer, then `usage_error` says why).
     public var usage: [ProjectUsage]?
     public var usageError: String?
+    /// What the caller is to the project: `admin`, `owner` (of its organization), `operator`
+    /// or `viewer` (a member), so that a dashboard offers only what they may do.
+    public var yourRole: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -70,6 +73,6 @@ public struct Project: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, name, description, limits, usage
         case organizationID = "organization_id", organizationName = "organization_name", clusterID = "cluster_id", clusterName = "cluster_name"
-        case lxdProject = "lxd_project", usageError = "usage_error", createdAt = "created_at", updatedAt = "updated_at"
+        case lxdProject = "lxd_project", usageError = "usage_error", yourRole = "your_role", createdAt = "created_at", updatedAt = "updated_at"
     }
 }

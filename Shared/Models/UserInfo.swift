@@ -38,6 +38,12 @@ public struct UserInfo: Codable, Sendable, Equatable {
         self.lastSeenAt = lastSeenAt
         self.syncedAt = syncedAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject, name, email, role, groups, disabled
+        case roleGroup = "role_group", disabledAt = "disabled_at", disabledReason = "disabled_reason", createdAt = "created_at"
+        case lastSeenAt = "last_seen_at", syncedAt = "synced_at"
+    }
 }
 
 /// What one directory sync did.
@@ -57,5 +63,10 @@ public struct UserSyncReport: Codable, Sendable, Equatable {
         self.disabled = disabled
         self.enabled = enabled
         self.finishedAt = finishedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case read, created, updated, disabled, enabled
+        case finishedAt = "finished_at"
     }
 }

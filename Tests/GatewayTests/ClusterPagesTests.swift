@@ -36,6 +36,20 @@ struct ClusterPagesTests {
         #expect(tenantHome.contains(#"href="/instances""#))
     }
 
+    @Test("everyone gets the projects page, partners with the organization and project forms; the users page is for partners and admins, its sync button for admins")
+    func projectsAndUsers() async throws {
+        let (status, partner) = try await self.page("/projects", role: .partner)
+        #expect(status == .ok && partner.contains(#"id="organization-form""#) && partner.contains(#"id="project-form""#))
+        #expect(partner.contains(#"<script src="/static/js/projects.js" defer></script>"#) && partner.contains(#"href="/users""#))
+        let (tenantStatus, tenant) = try await self.page("/projects", role: .tenant)
+        #expect(tenantStatus == .ok && !tenant.contains(#"id="organization-form""#) && !tenant.contains(#"id="project-form""#))
+        #expect(tenant.contains(#"href="/projects""#) && !tenant.contains(#"href="/users""#))
+        #expect(try await self.page("/users", role: .tenant).0 == .forbidden)
+        let (_, partnerUsers) = try await self.page("/users", role: .partner)
+        #expect(partnerUsers.contains(#"id="users""#) && !partnerUsers.contains(#"data-testid="users-sync""#))
+        #expect(try await self.page("/users", role: .admin).1.contains(#"data-testid="users-sync""#))
+    }
+
     @Test("the instances page has the create form and follows operations with the shared script")
     func instances() async throws {
         let (status, html) = try await self.page("/instances", role: .tenant)

@@ -44,17 +44,49 @@ struct AccessRelations: Sendable {
         try await self.projects(where: "p.cluster_id = \(cluster) AND p.lxd_project = \(lxdProject)").first
     }
 
-    /// The projects `user` reaches as owner of their organization (`asOwner`, for partners) or
-    /// as a member: by cluster, each LXD project with its project's id.
-    func lxdProjects(of user: UUID, asOwner: Bool) async throws -> [UUID: [String: UUID]] {
+    /// Where in a project a user reaches: all its instances, or only those granted to them.
+    struct ProjectReach: Sendable, Equatable {
+        var project: UUID
+        /// nil: every instance of the project.
+        var instances: Set<String>?
+    }
+
+    /// The projects `user` reaches as owner of their organization (`asOwner`, for partners), as
+    /// a member, or through grants on some of their instances: by cluster and LXD project.
+    func lxdProjects(of user: UUID, asOwner: Bool) async throws -> [UUID: [String: ProjectReach]] {
         let rows = try await self.client.boundedQuery("""
-            SELECT p.cluster_id, p.lxd_project, p.id FROM projects p JOIN organizations o ON o.id = p.organization_id
+            SELECT p.cluster_id, p.lxd_project, p.id, NULL::text FROM projects p JOIN organizations o ON o.id = p.organization_id
             WHERE (\(asOwner) AND o.owner_id = \(user))
                OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(user))
+            UNION ALL
+            SELECT p.cluster_id, p.lxd_project, p.id, g.instance FROM instance_grants g JOIN projects p ON p.id = g.project_id
+            WHERE g.user_id = \(user)
             """, logger: self.logger)
-        var reach: [UUID: [String: UUID]] = [:]
-        for (cluster, lxdProject, id) in try await rows.decode((UUID, String, UUID).self).all() { reach[cluster, default: [:]][lxdProject] = id }
+        var reach: [UUID: [String: ProjectReach]] = [:]
+        for (cluster, lxdProject, id, instance) in try await rows.decode((UUID, String, UUID, String?).self).all() {
+            var entry = reach[cluster]?[lxdProject] ?? ProjectReach(project: id, instances: [])
+            // The whole project wins over single instances.
+            if let instance { entry.instances?.insert(instance) } else { entry.instances = nil }
+            reach[cluster, default: [:]][lxdProject] = entry
+        }
         return reach
+    }
+
+    /// The role `user` was granted on instance `instance` of LXD project `lxdProject` of `cluster`.
+    func grant(of user: UUID, on cluster: UUID, lxdProject: String, instance: String) async throws -> ProjectRole? {
+        let rows = try await self.client.boundedQuery("""
+            SELECT g.role FROM instance_grants g JOIN projects p ON p.id = g.project_id
+            WHERE p.cluster_id = \(cluster) AND p.lxd_project = \(lxdProject) AND g.instance = \(instance) AND g.user_id = \(user)
+            """, logger: self.logger)
+        return try await rows.decode(String.self).all().first.flatMap(ProjectRole.init(rawValue:))
+    }
+
+    /// Who holds grants on an instance.
+    private func grantees(on cluster: UUID, lxdProject: String, instance: String) async throws -> [UUID] {
+        try await self.client.boundedQuery("""
+            SELECT g.user_id FROM instance_grants g JOIN projects p ON p.id = g.project_id
+            WHERE p.cluster_id = \(cluster) AND p.lxd_project = \(lxdProject) AND g.instance = \(instance)
+            """, logger: self.logger).decode(UUID.self).all()
     }
 
     private func projects(where condition: PostgresQuery) async throws -> [Project] {
@@ -90,13 +122,15 @@ struct AccessRelations: Sendable {
         case .organization(let id): related += try await self.organization(id)?.owner.map { [$0] } ?? []
         case .project(let id): related += try await self.people(of: try await self.project(id))
         case .cluster(let id): related += try await self.cluster(id)?.owner.map { [$0] } ?? []
-        case .instance(let id, let lxdProject, _):
+        case .instance(let id, let lxdProject, let name):
             related += try await self.cluster(id)?.owner.map { [$0] } ?? []
             related += try await self.people(of: try await self.project(on: id, lxdProject: lxdProject))
+            related += try await self.grantees(on: id, lxdProject: lxdProject, instance: name)
         case .operation(let id):
             if let operation = try await self.operation(id) {
                 related += [operation.startedBy].compactMap { $0 } + (try await self.cluster(operation.cluster)?.owner.map { [$0] } ?? [])
                 related += try await self.people(of: try await self.project(on: operation.cluster, lxdProject: operation.lxdProject))
+                related += try await self.grantees(on: operation.cluster, lxdProject: operation.lxdProject, instance: operation.instance)
             }
         }
         // On the server, every partner holds the partner role's server rights.
@@ -122,15 +156,19 @@ struct AccessRelations: Sendable {
         }
     }
 
-    /// Who started an operation (none: the system), on which cluster and in which LXD project.
+    /// Who started an operation (none: the system), on which cluster, in which LXD project, on
+    /// which instance.
     struct Operation: Sendable {
         var startedBy: UUID?
         var cluster: UUID
         var lxdProject: String
+        var instance: String
     }
 
     func operation(_ id: UUID) async throws -> Operation? {
-        let rows = try await self.client.boundedQuery("SELECT created_by, cluster_id, project FROM operations WHERE id = \(id)", logger: self.logger)
-        return try await rows.decode((UUID?, UUID, String).self).all().first.map { Operation(startedBy: $0.0, cluster: $0.1, lxdProject: $0.2) }
+        let rows = try await self.client.boundedQuery("SELECT created_by, cluster_id, project, instance FROM operations WHERE id = \(id)", logger: self.logger)
+        return try await rows.decode((UUID?, UUID, String, String).self).all().first.map {
+            Operation(startedBy: $0.0, cluster: $0.1, lxdProject: $0.2, instance: $0.3)
+        }
     }
 }

@@ -30,6 +30,8 @@ struct AccessDecision: Sendable, Equatable {
 ///   `can_view`, an operator also creating instances) and on the instances and operations in
 ///   its LXD project (`Entitlement.instanceBundle`: a viewer sees them, an operator also
 ///   starts, stops, snapshots and deletes them); the organization's owner holds everything;
+/// - a grant on one instance gives its role's instance bundle on that instance alone (and its
+///   operations);
 /// - whoever started an operation may view it;
 /// - everything else is refused: with a 404 where the resource belongs to someone else (its
 ///   existence is not theirs to know), a 403 for server-wide rights.
@@ -58,19 +60,22 @@ struct Authorizer: Sendable {
         case .cluster(let id):
             guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no \(resource)") }
             return self.ownership(caller, of: cluster, what: "\(resource)")
-        case .instance(let id, let lxdProject, _):
-            return try await self.onCluster(caller, entitlement, id, lxdProject: lxdProject, holding: "the instance")
+        case .instance(let id, let lxdProject, let name):
+            return try await self.onCluster(caller, entitlement, id, lxdProject: lxdProject, instance: name, holding: "the instance")
         case .operation(let id):
             guard let operation = try await self.relations.operation(id) else { return .hidden("there is no \(resource)") }
             if entitlement == .canView, operation.startedBy == caller.id { return .allowed("the user started \(resource)") }
-            return try await self.onCluster(caller, entitlement, operation.cluster, lxdProject: operation.lxdProject, holding: "\(resource)")
+            return try await self.onCluster(caller, entitlement, operation.cluster, lxdProject: operation.lxdProject, instance: operation.instance,
+                                            holding: "\(resource)")
         }
     }
 
     /// For what lives in an LXD project of a cluster (instances, operations): the cluster's
     /// owner holds everything; otherwise the Orcastra project that LXD project is (if any)
-    /// decides, its members holding their role's bundle on instances.
-    private func onCluster(_ caller: Identity, _ entitlement: Entitlement, _ id: UUID, lxdProject: String, holding: String) async throws -> AccessDecision {
+    /// decides, its members holding their role's bundle on instances, and a grant on the
+    /// instance giving its role's bundle on that instance alone.
+    private func onCluster(_ caller: Identity, _ entitlement: Entitlement, _ id: UUID, lxdProject: String, instance: String,
+                           holding: String) async throws -> AccessDecision {
         guard let cluster = try await self.relations.cluster(id) else { return .hidden("there is no cluster \(id.uuidString.lowercased())") }
         var decision = self.ownership(caller, of: cluster, what: "cluster \(id.uuidString.lowercased())")
         if decision.allowed {
@@ -78,8 +83,16 @@ struct Authorizer: Sendable {
             return decision
         }
         guard let project = try await self.relations.project(on: id, lxdProject: lxdProject) else { return decision }
-        return try await self.throughProject(caller, entitlement, project, named: "project \(project.id.uuidString.lowercased()) (LXD project \(lxdProject))",
-                                             bundle: Entitlement.instanceBundle, holding: holding)
+        decision = try await self.throughProject(caller, entitlement, project, named: "project \(project.id.uuidString.lowercased()) (LXD project \(lxdProject))",
+                                                 bundle: Entitlement.instanceBundle, holding: holding)
+        guard !decision.allowed, let role = try await self.relations.grant(of: caller.id, on: id, lxdProject: lxdProject, instance: instance) else {
+            return decision
+        }
+        let held = Entitlement.instanceBundle(role)
+        let because = "the user was granted \(role.rawValue) on instance \(instance)"
+        return held.contains(entitlement)
+            ? .allowed(because, "the \(role.rawValue) role holds \(held.map(\.rawValue).sorted().joined(separator: ", ")) on \(holding)")
+            : .refused(because, "the \(role.rawValue) role does not hold \(entitlement.rawValue) on \(holding)")
     }
 
     /// A project's organization owner holds everything on it and in it; a member holds their
@@ -157,7 +170,7 @@ struct Authorizer: Sendable {
     /// beyond the clusters of `ownerScope`: those of the projects of organizations they own
     /// (partners) and of the projects they are members of. Admins see everything through
     /// `ownerScope` already.
-    func projectReach(_ caller: Identity) async throws -> [UUID: [String: UUID]] {
+    func projectReach(_ caller: Identity) async throws -> [UUID: [String: AccessRelations.ProjectReach]] {
         caller.role == .admin ? [:] : try await self.relations.lxdProjects(of: caller.id, asOwner: caller.role >= .partner)
     }
 

@@ -51,7 +51,7 @@ enum Entitlement: String, CaseIterable, Sendable {
         case .organization: [.canView, .canEdit, .canDelete, .canCreateProjects, .canAuditAccess]
         case .project: [.canView, .canEdit, .canDelete, .canManageMembers, .canCreateInstances, .canUpdateState, .canManageSnapshots, .canAuditAccess]
         case .cluster: [.canView, .canEdit, .canDelete, .canCreateProjects, .canCreateInstances, .canAuditAccess]
-        case .instance: [.canView, .canUpdateState, .canManageSnapshots, .canDelete, .canAuditAccess]
+        case .instance: [.canView, .canUpdateState, .canManageSnapshots, .canDelete, .canManageMembers, .canAuditAccess]
         case .operation: [.canView, .canAuditAccess]
         }
     }

@@ -76,6 +76,7 @@ struct APIRoutes {
     var projectMembers: ProjectMemberStore
     var authorizer: Authorizer
     var users: UserStore
+    var grants: InstanceGrantStore
     /// nil without a directory to sync from.
     var userSync: UserSync?
     /// Every route and what it needs, filled as `buildRouter` adds them.
@@ -107,7 +108,9 @@ struct APIRoutes {
         let projectStore = ProjectStore(client: postgres, logger: logger)
         self.projects = ProjectService(store: projectStore, clusters: self.clusters, audit: audit, logger: logger)
         self.authorizer = Authorizer(relations: AccessRelations(client: postgres, logger: logger))
-        self.instances = InstanceService(clusters: self.clusters, projects: projectStore, tracker: self.tracker, authorizer: self.authorizer, logger: logger)
+        self.grants = InstanceGrantStore(client: postgres, audit: audit, logger: logger)
+        self.instances = InstanceService(clusters: self.clusters, projects: projectStore, grants: self.grants, tracker: self.tracker,
+                                         authorizer: self.authorizer, logger: logger)
         self.users = UserStore(client: postgres, logger: logger)
         self.userSync = config.userSync.map { settings in
             UserSync(directory: AuthentikDirectory(settings: settings, http: http), client: postgres, users: users, audit: audit, logger: logger)
@@ -161,6 +164,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     ClusterController(clusters: routes.clusters, authorizer: routes.authorizer).addRoutes(to: access)
     InstanceController(instances: routes.instances).addRoutes(to: access)
     SnapshotController(instances: routes.instances).addRoutes(to: access)
+    InstanceGrantController(instances: routes.instances, grants: routes.grants, authorizer: routes.authorizer).addRoutes(to: access)
     OperationController(instances: routes.instances).addRoutes(to: access)
     AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: access)
     SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: access)

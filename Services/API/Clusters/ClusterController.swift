@@ -31,11 +31,13 @@ struct ClusterController {
         var serverFingerprint: String?
         var clientCertificate: String?
         var clientKey: String?
+        /// Whose cluster it is (admins, for a partner); the caller's when absent.
+        var ownerID: UUID?
 
         enum CodingKeys: String, CodingKey {
             case name, description, endpoint
             case trustToken = "trust_token", serverFingerprint = "server_fingerprint"
-            case clientCertificate = "client_certificate", clientKey = "client_key"
+            case clientCertificate = "client_certificate", clientKey = "client_key", ownerID = "owner_id"
         }
 
         func source() throws -> ClusterRegistration.Source {
@@ -102,8 +104,15 @@ struct ClusterController {
         let body = try await request.decode(as: RegisterRequest.self, context: context)
         let description = body.description ?? ""
         try ClusterRegistration.checkDescription(description)
+        let owner = body.ownerID ?? caller.id
+        if owner != caller.id {
+            try await self.authorizer.require(caller, .canActForOthers, on: .server)
+            guard let user = try await self.authorizer.relations.user(owner.uuidString), user.role >= .partner else {
+                throw APIError(.unprocessableContent, code: "invalid_owner", message: "owner_id must name a partner or an admin who has signed in")
+            }
+        }
         let cluster = try await self.clusters.register(.init(
-            name: body.name, description: description, source: try body.source(), owner: caller.id,
+            name: body.name, description: description, source: try body.source(), owner: owner,
             actor: .init(caller), requestID: context.state.requestID, privileged: caller.role == .admin))
         var response = try JSONResponse.encode(cluster, status: .created)
         response.headers[.location] = "/api/v1/clusters/\(cluster.id.uuidString.lowercased())"

@@ -76,7 +76,13 @@ extension InstanceService {
             steps.append { driver in try await driver.updateInstanceState(name, LXD.InstanceStatePut(action: "stop", force: true, timeout: 30)) }
         }
         steps.append { driver in try await driver.deleteInstance(name) }
-        return try await self.run(target, action: "instance.delete", details: ["force": String(force), "status_before": status], by: caller, requestID: requestID, steps: steps)
+        let operation = try await self.run(target, action: "instance.delete", details: ["force": String(force), "status_before": status], by: caller,
+                                           requestID: requestID, steps: steps)
+        // Grants go with the instance, so that a later one of the same name starts with none.
+        if let project = try await self.projects.id(on: target.cluster.id, lxdProject: target.project) {
+            try await self.grants.dropAll(on: name, of: project)
+        }
+        return operation
     }
 
     func createSnapshot(_ target: Target, named snapshot: String, by caller: Identity, requestID: String?) async throws -> OperationInfo {

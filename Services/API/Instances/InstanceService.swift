@@ -11,6 +11,8 @@ struct InstanceService: Sendable {
     let clusters: ClusterService
     /// Where a project's instances go (its cluster and LXD project).
     let projects: ProjectStore
+    /// Grants on single instances, which go when the instance does.
+    let grants: InstanceGrantStore
     let tracker: OperationTracker
     let authorizer: Authorizer
     let logger: Logger
@@ -79,12 +81,14 @@ struct InstanceService: Sendable {
     }
 
     /// A cluster the caller's lists cover, and which of its LXD projects (nil: all, with the
-    /// cluster's certificate), each with the project whose restricted certificate reads it.
-    typealias Reach = (cluster: Cluster, projects: [String: UUID]?)
+    /// cluster's certificate), each with the project whose restricted certificate reads it and
+    /// the instances the caller may see there (all, or those granted to them).
+    typealias Reach = (cluster: Cluster, projects: [String: AccessRelations.ProjectReach]?)
 
     /// What the caller's instance lists cover, by cluster name: every project of the clusters
     /// they own (all, for admins), and the LXD projects of the projects they hold elsewhere
-    /// (`Authorizer.projectReach`), so a tenant sees exactly the instances of their projects.
+    /// (`Authorizer.projectReach`), so a tenant sees exactly the instances of their projects
+    /// and those granted to them.
     func reach(of caller: Identity) async throws -> [Reach] {
         let owned = try await self.clusters.list(in: self.authorizer.ownerScope(caller))
         var reach: [Reach] = owned.map { ($0, nil) }
@@ -145,7 +149,7 @@ struct InstanceService: Sendable {
     /// One cluster's instances in `projects` (nil: every project), or in the filter's project
     /// among them, that the filter keeps, or why there are none; a failure that cost time is
     /// remembered.
-    private func fetch(_ cluster: Cluster, projects: [String: UUID]?, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
+    private func fetch(_ cluster: Cluster, projects: [String: AccessRelations.ProjectReach]?, filter: InstanceFilter, timeout: Duration) async -> ClusterAnswer {
         let start = ContinuousClock.now
         func reach(_ status: String, _ error: String?, _ count: Int) -> ClusterReach {
             ClusterReach(id: cluster.id, name: cluster.name, status: status, error: error,
@@ -154,9 +158,9 @@ struct InstanceService: Sendable {
         do {
             var found: [InstanceSummary] = []
             if let projects {
-                for (project, id) in projects.sorted(by: { $0.key < $1.key }) where filter.project == nil || filter.project == project {
-                    let driver = try await self.clusters.driver(for: cluster, restrictedTo: id).with(timeout: timeout)
-                    found += try await Self.instances(in: cluster, project: project, driver: driver)
+                for (project, reach) in projects.sorted(by: { $0.key < $1.key }) where filter.project == nil || filter.project == project {
+                    let driver = try await self.clusters.driver(for: cluster, restrictedTo: reach.project).with(timeout: timeout)
+                    found += try await Self.instances(in: cluster, project: project, driver: driver).filter { reach.instances?.contains($0.name) ?? true }
                 }
             } else {
                 let driver = try await self.clusters.driver(for: cluster).with(timeout: timeout)

@@ -22,14 +22,25 @@ struct ProjectController {
     /// Paged by name.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<Project> {
         let page = try PageRequest(query: request.uri.queryParameters)
-        let projects = try await self.projects.store.list(in: self.authorizer.projectScope(try context.requireIdentity()))
-        return page.page(projects) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
+        let caller = try context.requireIdentity()
+        let projects = try await self.projects.store.list(in: self.authorizer.projectScope(caller))
+        return page.page(try await self.withRoles(projects, for: caller)) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
     }
 
     @Sendable func listOfOrganization(_ request: Request, context: AppRequestContext) async throws -> ListPage<Project> {
         let page = try PageRequest(query: request.uri.queryParameters)
         let projects = try await self.projects.store.list(in: .everyone, organization: try context.parameters.uuid("id"))
-        return page.page(projects) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
+        return page.page(try await self.withRoles(projects, for: try context.requireIdentity())) { $0.name.lowercased() + "\u{0}" + $0.id.uuidString }
+    }
+
+    /// `your_role` filled in for the caller.
+    private func withRoles(_ projects: [Project], for caller: Identity) async throws -> [Project] {
+        let roles = try await self.projects.store.roles(of: caller.id, in: projects.map(\.id))
+        return projects.map { project in
+            var project = project
+            project.yourRole = roles[project.id] ?? (caller.role == .admin ? "admin" : nil)
+            return project
+        }
     }
 
     /// The body is `ProjectRequests.Create`.
@@ -44,7 +55,7 @@ struct ProjectController {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Project {
-        try await self.projects.detail(try context.parameters.uuid("id"))
+        try await self.withRoles([try await self.projects.detail(try context.parameters.uuid("id"))], for: try context.requireIdentity())[0]
     }
 
     /// The body is `ProjectRequests.Update`.

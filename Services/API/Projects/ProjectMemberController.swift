@@ -32,15 +32,21 @@ struct ProjectMemberController {
         guard let role = ProjectRole(rawValue: body.role) else {
             throw APIError(.unprocessableContent, code: "invalid_role", message: "role must be viewer or operator")
         }
-        let reference = body.user.trimmingCharacters(in: .whitespaces)
-        guard !reference.isEmpty, reference.count <= 320, let user = try await self.authorizer.relations.user(reference) else {
-            throw APIError(.unprocessableContent, code: "unknown_user",
-                           message: "no active user '\(body.user.prefix(320))': invite someone who has signed in at least once, by id, subject or e-mail")
-        }
+        let user = try await Self.user(body.user, in: self.authorizer)
         let project = try context.parameters.uuid("id")
         let added = try await self.members.put(user, as: role, in: project, by: try context.requireIdentity(), requestID: context.state.requestID)
         guard let member = try await self.members.list(project).first(where: { $0.userID == user.id }) else { throw APIError.internalError }
         return try JSONResponse.encode(member, status: added ? .created : .ok)
+    }
+
+    /// The active user `reference` names (id, subject or e-mail); 422 when there is none.
+    static func user(_ reference: String, in authorizer: Authorizer) async throws -> Identity {
+        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 320, let user = try await authorizer.relations.user(trimmed) else {
+            throw APIError(.unprocessableContent, code: "unknown_user",
+                           message: "no active user '\(reference.prefix(320))': name someone who has signed in at least once (or was synced), by id, subject or e-mail")
+        }
+        return user
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

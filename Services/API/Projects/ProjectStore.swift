@@ -26,6 +26,19 @@ struct ProjectStore: Sendable {
             """), logger: self.logger))
     }
 
+    /// What `user` is to each of `projects`: `owner` of its organization, or their member role.
+    func roles(of user: UUID, in projects: [UUID]) async throws -> [UUID: String] {
+        let rows = try await self.client.boundedQuery("""
+            SELECT p.id, CASE WHEN o.owner_id = \(user) THEN 'owner' ELSE m.role END
+            FROM projects p JOIN organizations o ON o.id = p.organization_id
+            LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = \(user)
+            WHERE p.id = ANY(\(projects))
+            """, logger: self.logger)
+        var roles: [UUID: String] = [:]
+        for (id, role) in try await rows.decode((UUID, String?).self).all() { roles[id] = role }
+        return roles
+    }
+
     func find(_ id: UUID) async throws -> Project? {
         try await Self.projects(try await self.client.boundedQuery(PostgresQuery(Self.select, "WHERE p.id = \(id)"), logger: self.logger)).first
     }

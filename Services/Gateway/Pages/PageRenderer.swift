@@ -21,6 +21,7 @@ struct PageRenderer: Sendable {
             // Partners and admins change clusters and instances; templates hide those controls
             // from tenants, whom the API would refuse anyway.
             values["canManage"] = user.role >= .partner
+            values["isAdmin"] = user.role == .admin
         }
         guard let html = self.templates.render(values, withTemplate: template) else {
             throw APIError(.internalServerError, code: "template_missing", message: "The page template \(template) is missing.")
@@ -33,12 +34,14 @@ struct PageRenderer: Sendable {
         try self.render("error", ["title": title, "message": message, "status": status.code], status: status).asResponse
     }
 
-    /// What the top navigation offers: everyone has their home, instances and account;
-    /// partners and admins their clusters; admins also the audit log.
+    /// What the top navigation offers: everyone has their home, instances, projects and
+    /// account; partners and admins their clusters and users; admins also the audit log.
     static func navigation(for role: Role) -> [[String: String]] {
         var items = [["href": "/", "label": "Home"]]
         if role >= .partner { items.append(["href": "/clusters", "label": "Clusters"]) }
         items.append(["href": "/instances", "label": "Instances"])
+        items.append(["href": "/projects", "label": "Projects"])
+        if role >= .partner { items.append(["href": "/users", "label": "Users"]) }
         items.append(["href": "/account", "label": "Account"])
         if role == .admin { items.append(["href": "/audit", "label": "Audit log"]) }
         return items

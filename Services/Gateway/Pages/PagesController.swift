@@ -18,6 +18,8 @@ struct PagesController {
         router.get("/clusters", use: self.clusters)
         router.get("/instances", use: self.instances)
         router.get("/instances/:cluster/:name", use: self.instance)
+        router.get("/projects", use: self.projects)
+        router.get("/users", use: self.users)
     }
 
     /// Who you are (name, email, role), your navigation, and the platform's health.
@@ -43,6 +45,17 @@ struct PagesController {
     /// Instances across every cluster, per-cluster reachability, the create form.
     @Sendable func instances(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await self.page("instances", title: "Orcastra — instances", request: request, context: context)
+    }
+
+    /// Organizations (partners, admins), the projects the user may see with their quota use,
+    /// and a project's members for whoever manages it.
+    @Sendable func projects(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.page("projects", title: "Orcastra — projects", request: request, context: context)
+    }
+
+    /// The people Orcastra knows (partners: their projects' members; admins: everyone).
+    @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.page("users", title: "Orcastra — users", request: request, context: context, minimum: .partner)
     }
 
     /// One instance: state, resources, actions, snapshots. The names only go into data

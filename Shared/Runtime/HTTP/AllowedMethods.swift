@@ -19,14 +19,29 @@ public final class AllowedMethods: Sendable {
         self.routes.withLock { $0 = table }
     }
 
-    /// The methods routes matching `path` answer, sorted; empty when none matches.
+    /// The methods routes matching `path` answer, sorted; empty when none matches. As the
+    /// router does, a route with a fixed segment wins over one with a parameter there
+    /// (`POST /users/sync` over `GET /users/:id`), so only the most specific routes count.
     public func methods(for path: String) -> [HTTPRequest.Method] {
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
         let matching = self.routes.withLock { routes in
-            routes.filter { Self.matches($0.path, components) }.map(\.method)
+            routes.filter { Self.matches($0.path, components) }
         }
-        let names = Set(matching.map { $0.rawValue }).sorted()
+        guard let best = matching.map({ Self.specificity($0.path) }).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
+        let names = Set(matching.filter { Self.specificity($0.path) == best }.map { $0.method.rawValue }).sorted()
         return names.compactMap { HTTPRequest.Method($0) }
+    }
+
+    /// Per segment, how specific the pattern is there: fixed text, then a parameter, then
+    /// `*`, then `**` (the order the router tries them in).
+    static func specificity(_ pattern: [RouterPath.Element]) -> [Int] {
+        pattern.map { element in
+            let text = element.description
+            if text == "**" { return 0 }
+            if text == "*" { return 1 }
+            if text.contains(":") || text.contains("{") { return 2 }
+            return 3
+        }
     }
 
     static func matches(_ pattern: [RouterPath.Element], _ components: [Substring]) -> Bool {

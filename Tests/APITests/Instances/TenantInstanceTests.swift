@@ -130,4 +130,73 @@ struct TenantInstanceTests {
             try await f.remove(cluster, as: partner)
         }
     }
+
+    @Test("a grant gives one instance to someone outside its project, as viewer or operator, and goes with the instance")
+    func grants() async throws {
+        try await ClusterFixture.run(configure: ClusterFixture.partnersMayUseLoopback) { f in
+            let partner = try f.token("partner-g", role: "partner")
+            let contractor = try f.token("tenant-contractor", role: "tenant")
+            let contractorID = try await f.userID(contractor)
+            let cluster = try await f.register("a", name: "grants-a", as: partner)
+            let suffix = UUID().uuidString.prefix(8).lowercased()
+            let lxdProject = "orc-grants-\(suffix)"
+            let (granted, other, outside) = ("g-\(suffix)", "o-\(suffix)", "d-\(suffix)")
+            defer {
+                Task {
+                    for name in [granted, other] { try? await LXDTestBed.lxc("a", ["delete", "--force", "--project", lxdProject, name]) }
+                    try? await LXDTestBed.lxc("a", ["delete", "--force", outside])
+                    try? await LXDTestBed.lxc("a", ["project", "delete", lxdProject])
+                }
+            }
+            let (_, organization) = try await f.call(.post, "/api/v1/organizations", as: partner, json: #"{"name":"Grants"}"#)
+            let org = try #require(organization["id"]?.string)
+            let (_, project) = try await f.call(.post, "/api/v1/organizations/\(org)/projects", as: partner,
+                                                json: #"{"name":"Grants","cluster_id":"\#(cluster)","lxd_project":"\#(lxdProject)"}"#)
+            let id = try #require(project["id"]?.string)
+            for name in [granted, other] {
+                #expect(try await f.operate(.post, "/api/v1/projects/\(id)/instances", as: partner, json: #"{"name":"\#(name)","image":"busybox"}"#)["status"]?.string == "success")
+            }
+            let path = "/api/v1/clusters/\(cluster)/instances/\(granted)"
+            let grants = path + "/grants?project=\(lxdProject)"
+            #expect(try await f.call(.get, path + "?project=\(lxdProject)", as: contractor).0 == .notFound)
+
+            // Viewer: sees that one instance, and only it; may not change it or its grants.
+            let (added, addedBody) = try await f.call(.post, grants, as: partner, json: #"{"user":"tenant-contractor","role":"viewer"}"#)
+            #expect(added == .created && addedBody["role"]?.string == "viewer", "\(addedBody)")
+            #expect(try await f.call(.get, path + "?project=\(lxdProject)", as: contractor).0 == .ok)
+            let (_, listed) = try await f.call(.get, "/api/v1/instances", as: contractor)
+            #expect(listed["items"]?.items?.compactMap { $0["name"]?.string } == [granted], "\(listed)")
+            #expect(try await f.call(.get, "/api/v1/clusters/\(cluster)/instances/\(other)?project=\(lxdProject)", as: contractor).0 == .notFound)
+            let (refused, refusedBody) = try await f.call(.put, path + "/state?project=\(lxdProject)", as: contractor, json: #"{"action":"start"}"#)
+            #expect(refused == .forbidden && refusedBody["error"]?["message"]?.string?.contains("granted viewer") == true, "\(refusedBody)")
+            #expect(try await f.call(.get, grants, as: contractor).0 == .forbidden)
+
+            // Operator: runs it, with the project's own certificate.
+            #expect(try await f.call(.post, grants, as: partner, json: #"{"user":"\#(contractorID)","role":"operator"}"#).0 == .ok)
+            let started = try await f.operate(.put, path + "/state?project=\(lxdProject)", as: contractor, json: #"{"action":"start"}"#)
+            #expect(started["status"]?.string == "success", "\(started)")
+            let (_, who) = try await f.call(.get, "/api/v1/access/who?resource=instance:\(cluster)/\(lxdProject)/\(granted)", as: partner)
+            #expect(who["holders"]?.items?.first { $0["user_id"]?.string == contractorID }?["entitlements"]?.items?.count == 4, "\(who)")
+
+            // Taken back: gone again. Given again, then the instance deleted: the grant goes with it.
+            #expect(try await f.call(.delete, "/api/v1/clusters/\(cluster)/instances/\(granted)/grants/\(contractorID)?project=\(lxdProject)", as: partner).0 == .noContent)
+            #expect(try await f.call(.get, path + "?project=\(lxdProject)", as: contractor).0 == .notFound)
+            #expect(try await f.call(.post, grants, as: partner, json: #"{"user":"tenant-contractor","role":"viewer"}"#).0 == .created)
+            try await f.operate(.delete, path + "?project=\(lxdProject)&force=true", as: partner)
+            let left = try await f.h.sql { sql in
+                try await sql.boundedQuery("SELECT count(*) FROM instance_grants", logger: Logger(label: "test")).decode(Int.self).all().first ?? -1
+            }
+            #expect(left == 0)
+
+            // Outside Orcastra's projects there is nothing to grant through.
+            try await f.operate(.post, "/api/v1/clusters/\(cluster)/instances", as: partner, json: #"{"name":"\#(outside)","image":"busybox"}"#)
+            let (notInProject, notInProjectBody) = try await f.call(.post, "/api/v1/clusters/\(cluster)/instances/\(outside)/grants", as: partner,
+                                                                    json: #"{"user":"tenant-contractor","role":"viewer"}"#)
+            #expect(notInProject == .unprocessableContent && notInProjectBody["error"]?["code"]?.string == "not_in_a_project", "\(notInProjectBody)")
+            try await f.operate(.delete, "/api/v1/clusters/\(cluster)/instances/\(outside)?force=true", as: partner)
+            try await f.operate(.delete, "/api/v1/clusters/\(cluster)/instances/\(other)?project=\(lxdProject)&force=true", as: partner)
+            #expect(try await f.call(.delete, "/api/v1/projects/\(id)", as: partner).0 == .noContent)
+            try await f.remove(cluster, as: partner)
+        }
+    }
 }

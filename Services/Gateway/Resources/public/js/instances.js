@@ -1,20 +1,28 @@
-// The instances page: containers and VMs of every cluster in one list, filtered through the
-// query string, with each cluster's reachability beside it, and a form to create one.
+// The instances page: containers and VMs of every cluster and project the user may see in one
+// list, filtered through the query string, with each cluster's reachability beside it, and a
+// form to create one (on a cluster, or in a project the user operates, checked live against
+// the project's quota with a dry run).
 (function () {
   "use strict";
   const { call, all, cell, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
-  const { errorBox, createError, filterForm, createForm, strip, body, refreshButton, createHint } = byId({
+  const { errorBox, createError, filterForm, createForm, strip, body, refreshButton, createHint, createPanel, quotaBox } = byId({
     errorBox: "instances-error", createError: "create-error", filterForm: "filter-form", createForm: "create-form",
     strip: "cluster-strip", body: "instances", refreshButton: "refresh", createHint: "create-hint",
+    createPanel: "create-panel", quotaBox: "create-quota",
   });
+  const manages = createPanel.dataset.manage === "true";
   const createSubmit = createForm.querySelector("[type=submit]");
-  const FILTERS = ["cluster", "project", "status", "type", "name"];
+  const FILTERS = ["organization", "cluster", "project", "status", "type", "name"];
+  // The organization filter is the page's own: the API filters by cluster and LXD project.
+  const PAGE_ONLY = ["organization"];
   const COLUMNS = 6;
   // Clusters seen in any answer so far: a list filtered to one cluster only reports that one,
   // and the selects should still offer the others.
   const known = new Map();
   let latest = 0;
   let creating = false;
+  // The projects the user may see (with organization, cluster, LXD project and their role).
+  let projects = [];
 
   function field(form, name) {
     return form.elements.namedItem(name);
@@ -129,13 +137,41 @@
     // Preselect the filtered cluster, which is most likely where the next instance goes.
     const filtered = field(filterForm, "cluster").value;
     if (filtered && usable.some((c) => c.id === filtered) && !creating) field(createForm, "cluster").value = filtered;
-    createSubmit.disabled = creating || usable.length === 0;
-    createHint.textContent = usable.length === 0 ? "No reachable cluster to create on." : "";
+    const inProject = field(createForm, "in_project").value;
+    createSubmit.disabled = creating || (!inProject && usable.length === 0);
+    createHint.textContent = !inProject && usable.length === 0 ? "No reachable cluster to create on." : "";
+    document.getElementById("create-on-cluster").hidden = !manages || Boolean(inProject);
+  }
+
+  // Projects to create in: those the user operates (or owns, or administers).
+  function fillProjects() {
+    const select = field(createForm, "in_project");
+    const current = select.value;
+    const usable = projects.filter((p) => ["admin", "owner", "operator"].includes(p.your_role));
+    const options = usable.map((p) => new Option(p.name + " (" + p.cluster_name + " / " + p.lxd_project + ")", p.id));
+    if (manages) options.unshift(new Option("None: the cluster and LXD project below", ""));
+    select.replaceChildren(...options);
+    if (Array.from(select.options).some((o) => o.value === current)) select.value = current;
+    // A tenant who operates no project has nothing to create in.
+    createPanel.hidden = !manages && usable.length === 0;
+    const organizations = new Map(projects.map((p) => [p.organization_id, p.organization_name || p.organization_id]));
+    const filter = field(filterForm, "organization");
+    const chosen = filter.value;
+    filter.replaceChildren(new Option("Any organization", ""), ...Array.from(organizations, ([id, name]) => new Option(name, id)));
+    if (chosen && !organizations.has(chosen)) filter.append(new Option(chosen, chosen));
+    filter.value = chosen;
+  }
+
+  // Whether an instance belongs to the organization filtered on, through its project.
+  function inOrganization(item, organization) {
+    return !organization || projects.some((p) => p.organization_id === organization && p.cluster_id === item.cluster_id && p.lxd_project === item.project);
   }
 
   async function load() {
     const ticket = ++latest;
     const params = filtersFromForm();
+    const organization = params.get("organization");
+    for (const name of PAGE_ONLY) params.delete(name);
     refreshButton.disabled = true;
     try {
       const query = params.toString();
@@ -146,7 +182,8 @@
       const clusters = Array.from(known.values()).sort((a, b) => a.name.localeCompare(b.name));
       fillSelect(field(filterForm, "cluster"), clusters, "Any cluster");
       strip.replaceChildren(...(page.clusters || []).map(reachEntry));
-      body.replaceChildren(...(page.items.length ? page.items.map(instanceRow) : [messageRow("No instances match.")]));
+      const items = page.items.filter((item) => inOrganization(item, organization));
+      body.replaceChildren(...(items.length ? items.map(instanceRow) : [messageRow("No instances match.")]));
       updateCreateClusters();
     } finally {
       if (ticket === latest) refreshButton.disabled = false;
@@ -165,7 +202,7 @@
     applyFilters();
   });
   // Selects apply at once; text fields on Enter (the form's submit), so typing does not flood the API.
-  for (const name of ["cluster", "status", "type"]) field(filterForm, name).addEventListener("change", applyFilters);
+  for (const name of ["organization", "cluster", "status", "type"]) field(filterForm, name).addEventListener("change", applyFilters);
   document.getElementById("filter-clear").addEventListener("click", () => {
     filtersToForm(new URLSearchParams());
     applyFilters();
@@ -175,15 +212,15 @@
     load().catch(showError);
   });
 
-  createForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // The create request: where it goes and what it says.
+  function createRequest() {
     const value = (name) => field(createForm, name).value.trim();
     const limits = {};
     if (value("cpu")) limits.cpu = value("cpu");
     if (value("memory")) limits.memory = value("memory");
+    if (value("disk")) limits.disk = value("disk");
     const payload = {
       name: value("name"),
-      project: value("project") || "default",
       image: value("image"),
       type: value("type"),
       profiles: value("profiles").split(",").map((p) => p.trim()).filter(Boolean),
@@ -191,12 +228,54 @@
       start: field(createForm, "start").checked,
     };
     if (value("user_data")) payload.user_data = field(createForm, "user_data").value;
-    const cluster = value("cluster");
+    const inProject = value("in_project");
+    if (inProject) return { path: "/api/v1/projects/" + encodeURIComponent(inProject) + "/instances", payload: payload };
+    payload.project = value("project") || "default";
+    return { path: "/api/v1/clusters/" + encodeURIComponent(value("cluster")) + "/instances", payload: payload };
+  }
+
+  // Live, as the form changes: what the instance would take from the project's quota, read by
+  // the API from LXD's own count before anything is created.
+  let quotaTimer = null;
+  let quotaTicket = 0;
+  function checkQuota() {
+    clearTimeout(quotaTimer);
+    quotaTimer = setTimeout(async () => {
+      const request = createRequest();
+      if (!request.payload.name || !request.payload.image || request.path.includes("/clusters//")) {
+        quotaBox.hidden = true;
+        return;
+      }
+      const ticket = ++quotaTicket;
+      try {
+        const answer = await call("POST", request.path + "?dry_run=true", request.payload);
+        if (ticket !== quotaTicket) return;
+        quotaBox.textContent = answer.message;
+        quotaBox.className = "small " + (answer.fits ? "quota-ok" : "quota-over");
+        quotaBox.dataset.fits = String(answer.fits);
+      } catch (e) {
+        if (ticket !== quotaTicket) return;
+        quotaBox.textContent = e.message;
+        quotaBox.className = "small quota-over";
+        quotaBox.dataset.fits = "false";
+      }
+      quotaBox.hidden = false;
+    }, 300);
+  }
+  createForm.addEventListener("input", checkQuota);
+  createForm.addEventListener("change", () => {
+    updateCreateClusters();
+    checkQuota();
+  });
+
+  createForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const request = createRequest();
     creating = true;
     createSubmit.disabled = true;
     createError.hidden = true;
     try {
-      const operation = await call("POST", "/api/v1/clusters/" + encodeURIComponent(cluster) + "/instances", payload);
+      const operation = await call("POST", request.path, request.payload);
       const done = await follow(operation, document.getElementById("create-progress"));
       if (done.status === "success") field(createForm, "name").value = "";
       else showError(new Error(done.error || "Creating the instance failed."), createError);
@@ -213,5 +292,14 @@
   // Nothing to create on until the list says which clusters answer.
   createSubmit.disabled = true;
   filtersToForm(new URLSearchParams(window.location.search));
-  load().catch(showError);
+  // Without the projects (an API refusing them), the list still loads; only project choices are missing.
+  all("/api/v1/projects").catch((e) => {
+    showError(e);
+    return { items: [] };
+  }).then((page) => {
+    projects = page.items;
+    fillProjects();
+    updateCreateClusters();
+    return load();
+  }).catch(showError);
 })();
