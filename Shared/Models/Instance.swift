@@ -91,18 +91,22 @@ public struct InstanceDetail: Codable, Sendable {
     public var devices: [String: [String: String]]
     public var state: InstanceState?
     public var snapshots: [SnapshotInfo]
+    /// What the caller may do with the instance (`can_update_state`, `can_delete`, …), so that
+    /// a dashboard offers only that; nil when not worked out.
+    public var yourEntitlements: [String]?
 
     public init(summary: InstanceSummary, profiles: [String], config: [String: String], devices: [String: [String: String]],
-                state: InstanceState?, snapshots: [SnapshotInfo]) {
+                state: InstanceState?, snapshots: [SnapshotInfo], yourEntitlements: [String]? = nil) {
         self.summary = summary
         self.profiles = profiles
         self.config = config
         self.devices = devices
         self.state = state
         self.snapshots = snapshots
+        self.yourEntitlements = yourEntitlements
     }
 
-    enum CodingKeys: String, CodingKey { case profiles, config, devices, state, snapshots }
+    enum CodingKeys: String, CodingKey { case profiles, config, devices, state, snapshots, yourEntitlements = "your_entitlements" }
 
     /// Flat: the summary's fields beside the detail's, as the API documents it.
     public init(from decoder: any Decoder) throws {
@@ -113,6 +117,7 @@ public struct InstanceDetail: Codable, Sendable {
         self.devices = try c.decode([String: [String: String]].self, forKey: .devices)
         self.state = try c.decodeIfPresent(InstanceState.self, forKey: .state)
         self.snapshots = try c.decode([SnapshotInfo].self, forKey: .snapshots)
+        self.yourEntitlements = try c.decodeIfPresent([String].self, forKey: .yourEntitlements)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -123,6 +128,7 @@ public struct InstanceDetail: Codable, Sendable {
         try c.encode(self.devices, forKey: .devices)
         try c.encode(self.state, forKey: .state)
         try c.encode(self.snapshots, forKey: .snapshots)
+        try c.encode(self.yourEntitlements, forKey: .yourEntitlements)
     }
 }
 

@@ -84,6 +84,15 @@ struct DashboardBrowserTenancyTests {
                 try await d.text("\(created) [data-testid=instance-status]") == "Running"
             }
 
+            // On the instance's own page, the operator gets the controls of running it.
+            let clusterID = try #require(cluster["id"]?.string).lowercased()
+            try await d.open("/instances/\(clusterID)/\(instance)?project=\(lxdProject)")
+            try await b.waitUntil("the operator's controls") { try await b.isDisplayed("[data-testid=action-stop]") }
+            #expect(try await b.isDisplayed("[data-testid=action-delete]"))
+            #expect(try await b.isDisplayed("[data-testid=snapshot-form]"))
+            try await d.open("/instances")
+            try await b.waitUntil("the create form again") { try await b.isDisplayed("[data-testid=create-panel]") }
+
             try await b.type("[data-testid=create-name]", instance + "-2")
             let over = try await b.waitFor("the quota check saying it does not fit") {
                 try await d.attribute("[data-testid=create-quota]", "data-fits") == "false" ? try await d.text("[data-testid=create-quota]") : nil

@@ -83,13 +83,13 @@ struct ModelJSONTests {
         JSONExample("InstanceDetail, not running", InstanceDetail(
             summary: summary, profiles: ["default"], config: ["limits.cpu": "2"], devices: ["root": ["path": "/", "type": "disk"]],
             state: nil, snapshots: [SnapshotInfo(name: "snap0", createdAt: nil, stateful: false)]),
-            #"{"cluster_id":"00000000-0000-4000-8000-000000000001","cluster_name":"lab","config":{"limits.cpu":"2"},"created_at":"2025-01-02T03:04:05.123456789Z","devices":{"root":{"path":"/","type":"disk"}},"image":"debian/12","name":"web","profiles":["default"],"project":"default","snapshots":[{"name":"snap0","stateful":false}],"state":null,"status":"Running","type":"container"}"#),
+            #"{"cluster_id":"00000000-0000-4000-8000-000000000001","cluster_name":"lab","config":{"limits.cpu":"2"},"created_at":"2025-01-02T03:04:05.123456789Z","devices":{"root":{"path":"/","type":"disk"}},"image":"debian/12","name":"web","profiles":["default"],"project":"default","snapshots":[{"name":"snap0","stateful":false}],"state":null,"status":"Running","type":"container","your_entitlements":null}"#),
         JSONExample("InstanceDetail, running", InstanceDetail(
             summary: summary, profiles: [], config: [:], devices: [:],
             state: InstanceState(status: "Running", cpuUsageNs: 123, memoryUsageBytes: nil, memoryPeakBytes: 4096, processes: nil,
                                  disk: ["root": 1024], network: ["eth0": ["10.0.0.10"]]),
             snapshots: []),
-            #"{"cluster_id":"00000000-0000-4000-8000-000000000001","cluster_name":"lab","config":{},"created_at":"2025-01-02T03:04:05.123456789Z","devices":{},"image":"debian/12","name":"web","profiles":[],"project":"default","snapshots":[],"state":{"cpu_usage_ns":123,"disk":{"root":1024},"memory_peak_bytes":4096,"network":{"eth0":["10.0.0.10"]},"status":"Running"},"status":"Running","type":"container"}"#),
+            #"{"cluster_id":"00000000-0000-4000-8000-000000000001","cluster_name":"lab","config":{},"created_at":"2025-01-02T03:04:05.123456789Z","devices":{},"image":"debian/12","name":"web","profiles":[],"project":"default","snapshots":[],"state":{"cpu_usage_ns":123,"disk":{"root":1024},"memory_peak_bytes":4096,"network":{"eth0":["10.0.0.10"]},"status":"Running"},"status":"Running","type":"container","your_entitlements":null}"#),
         JSONExample("OperationInfo", OperationInfo(
             id: id, clusterID: otherID, action: "instance.create", project: "default", instance: "web", snapshot: nil,
             status: .running, progress: 42, stage: nil, error: nil, createdAt: date, updatedAt: later),

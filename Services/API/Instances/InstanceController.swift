@@ -34,8 +34,17 @@ struct InstanceController {
         return page.page(try await self.instances.list(cluster: try context.parameters.uuid("id"), project: request.uri.queryParameters.get("project"))) { $0.project + "\u{0}" + $0.name }
     }
 
+    /// With what the caller may do with it (`your_entitlements`).
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> InstanceDetail {
-        try await self.instances.detail(try await self.target(request, context: context))
+        let target = try await self.target(request, context: context)
+        var detail = try await self.instances.detail(target)
+        let resource = AccessResource.instance(cluster: target.cluster.id, project: target.project, name: target.name)
+        var held: [String] = []
+        for entitlement in Entitlement.applicable(to: resource) where try await self.instances.authorizer.decide(try context.requireIdentity(), entitlement, on: resource).allowed {
+            held.append(entitlement.rawValue)
+        }
+        detail.yourEntitlements = held
+        return detail
     }
 
     /// The body is `InstanceRequests.Create`; its `project` (default `default`) is the LXD project.

@@ -169,6 +169,19 @@
     }
   }
 
+  // The controls for what the user may do with this instance (the API says, in
+  // your_entitlements): a project's viewer gets none, its operator those of running it.
+  function showControls(entitlements) {
+    if (!entitlements) return;
+    const may = (e) => entitlements.includes(e);
+    document.querySelector("[data-testid=actions-panel]").hidden = !(may("can_update_state") || may("can_delete"));
+    for (const b of document.querySelectorAll("#actions [data-action]")) b.hidden = !may("can_update_state");
+    document.getElementById("force").closest("label").hidden = !may("can_update_state");
+    document.getElementById("delete").hidden = !may("can_delete");
+    document.getElementById("snapshot-form").hidden = !may("can_manage_snapshots");
+    for (const b of document.querySelectorAll("#snapshots button")) b.hidden = !may("can_manage_snapshots");
+  }
+
   async function load() {
     try {
       const i = await call("GET", base + query);
@@ -178,6 +191,7 @@
       renderConfig(i.config);
       renderDevices(i.devices);
       renderSnapshots(i.snapshots);
+      showControls(i.your_entitlements);
     } catch (e) {
       current = null;
       statusBadge.className = "badge badge-warn";
