@@ -88,11 +88,8 @@ struct Authorizer: Sendable {
         guard !decision.allowed, let role = try await self.relations.grant(of: caller.id, on: id, lxdProject: lxdProject, instance: instance) else {
             return decision
         }
-        let held = Entitlement.instanceBundle(role)
-        let because = "the user was granted \(role.rawValue) on instance \(instance)"
-        return held.contains(entitlement)
-            ? .allowed(because, "the \(role.rawValue) role holds \(held.map(\.rawValue).sorted().joined(separator: ", ")) on \(holding)")
-            : .refused(because, "the \(role.rawValue) role does not hold \(entitlement.rawValue) on \(holding)")
+        return Self.byRole(role, Entitlement.instanceBundle(role), entitlement, because: ["the user was granted \(role.rawValue) on instance \(instance)"],
+                           on: holding)
     }
 
     /// A project's organization owner holds everything on it and in it; a member holds their
@@ -107,7 +104,11 @@ struct Authorizer: Sendable {
         guard let role = try await self.relations.membership(of: caller.id, in: project.id) else { return decision }
         var because = ["the user is \(role.rawValue) of \(named)"]
         if let holding { because.append("\(holding) is in that project") }
-        let held = bundle(role)
+        return Self.byRole(role, bundle(role), entitlement, because: because, on: holding)
+    }
+
+    /// The decision a project role's bundle `held` makes (on `holding`, when not the project itself).
+    private static func byRole(_ role: ProjectRole, _ held: Set<Entitlement>, _ entitlement: Entitlement, because: [String], on holding: String?) -> AccessDecision {
         let on = holding.map { " on \($0)" } ?? ""
         return held.contains(entitlement)
             ? AccessDecision(allowed: true, visible: true, because: because + ["the \(role.rawValue) role holds \(held.map(\.rawValue).sorted().joined(separator: ", "))\(on)"])
@@ -168,8 +169,8 @@ struct Authorizer: Sendable {
 
     /// The LXD projects (with their project's id), by cluster, whose instances the caller sees
     /// beyond the clusters of `ownerScope`: those of the projects of organizations they own
-    /// (partners) and of the projects they are members of. Admins see everything through
-    /// `ownerScope` already.
+    /// (partners) and of the projects they are members of, whole, and the instances granted to
+    /// them. Admins see everything through `ownerScope` already.
     func projectReach(_ caller: Identity) async throws -> [UUID: [String: AccessRelations.ProjectReach]] {
         caller.role == .admin ? [:] : try await self.relations.lxdProjects(of: caller.id, asOwner: caller.role >= .partner)
     }

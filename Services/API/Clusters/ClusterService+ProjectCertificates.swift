@@ -62,9 +62,4 @@ extension ClusterService {
     func driver(for cluster: Cluster, restrictedTo project: UUID) async throws -> ClusterDriver {
         try await self.connections.driver(for: cluster, restrictedTo: project)
     }
-
-    /// The same for reads, each call bounded by `listTimeout`.
-    func reader(for cluster: Cluster, restrictedTo project: UUID) async throws -> ClusterDriver {
-        try await self.connections.driver(for: cluster, restrictedTo: project).with(timeout: self.settings.listTimeout)
-    }
 }
