@@ -130,4 +130,13 @@ struct UserSyncTests {
             #expect(actions == ["user.disable", "user.enable", "user.disable"])
         }
     }
+
+    @Test("a listing that would remove most active users (or all, from an empty list) is refused as a token that may not read them all", arguments: [
+        (listed: 1, active: 10, gone: 9, refused: true), (listed: 0, active: 2, gone: 2, refused: true), (listed: 0, active: 0, gone: 0, refused: false),
+        (listed: 9, active: 10, gone: 1, refused: false), (listed: 2, active: 5, gone: 3, refused: false), (listed: 6, active: 10, gone: 4, refused: false),
+        (listed: 5, active: 10, gone: 5, refused: false), (listed: 4, active: 10, gone: 6, refused: true),
+    ])
+    func implausibleListing(listed: Int, active: Int, gone: Int, refused: Bool) {
+        #expect(UserSync.implausible(listed: listed, active: active, gone: gone) == refused)
+    }
 }

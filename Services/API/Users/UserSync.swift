@@ -55,6 +55,16 @@ final class UserSync: Service, Sendable {
     /// One sync; `requestID` when a request asked for it.
     func sync(requestID: String? = nil) async throws -> UserSyncReport {
         let listed = try await self.directory.users()
+        let listedSubjects = listed.map(\.user.uid)
+        let active = try await self.client.boundedQuery("SELECT subject FROM users WHERE disabled_at IS NULL", logger: self.logger)
+            .decode(String.self).all()
+        let gone = active.filter { !Set(listedSubjects).contains($0) }
+        guard !Self.implausible(listed: listed.count, active: active.count, gone: gone.count) else {
+            throw AuthentikDirectory.DirectoryError("""
+                the directory lists \(listed.count) users, and \(gone.count) of the \(active.count) active users are not among them; \
+                an API token that may not read every user lists only its own, so nothing was changed (is AUTHENTIK_API_TOKEN allowed to view users?)
+                """)
+        }
         var report = UserSyncReport(read: listed.count, created: 0, updated: 0, disabled: 0, enabled: 0, finishedAt: Date())
         var changed: [String] = []
         for (user, groups) in listed {
@@ -70,10 +80,6 @@ final class UserSync: Service, Sendable {
             }
             changed.append(wanted.subject)
         }
-        let listedSubjects = listed.map(\.user.uid)
-        let gone = try await self.client.boundedQuery(
-            "SELECT subject FROM users WHERE disabled_at IS NULL AND NOT (subject = ANY(\(listedSubjects)))", logger: self.logger)
-            .decode(String.self).all()
         for subject in gone {
             guard try await self.disableGone(subject, requestID: requestID) else { continue }
             report.disabled += 1
@@ -100,6 +106,13 @@ final class UserSync: Service, Sendable {
     }
 
     enum Change { case unchanged, created, updated, disabled, enabled }
+
+    /// Whether a listing would remove so many active users (more than half, and more than
+    /// three, or everyone from an empty list) that it is taken for a token that may not read
+    /// them all (Authentik then lists the token's own user only) rather than for an exodus.
+    static func implausible(listed: Int, active: Int, gone: Int) -> Bool {
+        gone > 0 && (listed == 0 || (gone > 3 && gone * 2 > active))
+    }
 
     static let deactivated = "authentik: deactivated"
     static let gone = "authentik: gone from the directory"
