@@ -38,13 +38,7 @@ struct AccessController {
         let resource = try AccessResource(naming: request.uri.queryParameters.get("resource") ?? "")
         var holders: [AccessHolders.Holder] = []
         for user in try await self.authorizer.relations.candidates(for: resource) {
-            var held: [String] = [], because: [String] = []
-            for entitlement in Entitlement.applicable(to: resource) {
-                let decision = try await self.authorizer.decide(user, entitlement, on: resource)
-                guard decision.allowed else { continue }
-                held.append(entitlement.rawValue)
-                because += decision.because.filter { !because.contains($0) }
-            }
+            let (held, because) = try await self.authorizer.held(by: user, on: resource)
             if !held.isEmpty {
                 holders.append(.init(userID: user.id, userName: user.name, email: user.email, role: user.role.rawValue, entitlements: held, because: because))
             }

@@ -124,6 +124,18 @@ struct Authorizer: Sendable {
         return .allowed("the user owns \(what) and has the Partner role")
     }
 
+    /// Every entitlement `user` holds on `resource`, and the facts that gave them (each once).
+    func held(by user: Identity, on resource: AccessResource) async throws -> (entitlements: [String], because: [String]) {
+        var held: [String] = [], because: [String] = []
+        for entitlement in Entitlement.applicable(to: resource) {
+            let decision = try await self.decide(user, entitlement, on: resource)
+            guard decision.allowed else { continue }
+            held.append(entitlement.rawValue)
+            because += decision.because.filter { !because.contains($0) }
+        }
+        return (held, because)
+    }
+
     /// `decide`, answering a refusal as the error the caller gets: 404 when the resource is not
     /// theirs to know of, 403 saying what is needed otherwise.
     func require(_ caller: Identity, _ entitlement: Entitlement, on resource: AccessResource) async throws {

@@ -39,11 +39,7 @@ struct InstanceController {
         let target = try await self.target(request, context: context)
         var detail = try await self.instances.detail(target)
         let resource = AccessResource.instance(cluster: target.cluster.id, project: target.project, name: target.name)
-        var held: [String] = []
-        for entitlement in Entitlement.applicable(to: resource) where try await self.instances.authorizer.decide(try context.requireIdentity(), entitlement, on: resource).allowed {
-            held.append(entitlement.rawValue)
-        }
-        detail.yourEntitlements = held
+        detail.yourEntitlements = try await self.instances.authorizer.held(by: try context.requireIdentity(), on: resource).entitlements
         return detail
     }
 

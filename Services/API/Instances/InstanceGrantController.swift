@@ -22,7 +22,7 @@ struct InstanceGrantController {
     /// The instance the route names and its project; 422 outside Orcastra's projects.
     private func place(_ request: Request, context: AppRequestContext) async throws -> (project: UUID, target: InstanceService.Target) {
         let target = try await InstanceRoute.target(request, context: context, in: self.instances)
-        guard let project = try await self.instances.projects.id(on: target.cluster.id, lxdProject: target.project) else {
+        guard let project = try await self.instances.project(on: target.cluster.id, lxdProject: target.project) else {
             throw APIError(.unprocessableContent, code: "not_in_a_project",
                            message: "instance \(target.name) is in LXD project \(target.project), which is not an Orcastra project; grants are for instances in projects")
         }
@@ -43,9 +43,7 @@ struct InstanceGrantController {
     /// 201 for a new grant, 200 for a changed role (or none). The instance must exist.
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decode(as: ProjectMemberController.PutRequest.self, context: context)
-        guard let role = ProjectRole(rawValue: body.role) else {
-            throw APIError(.unprocessableContent, code: "invalid_role", message: "role must be viewer or operator")
-        }
+        let role = try body.projectRole()
         let user = try await ProjectMemberController.user(body.user, in: self.authorizer)
         let (project, target) = try await self.place(request, context: context)
         _ = try await self.instances.reader(for: target).instance(target.name)

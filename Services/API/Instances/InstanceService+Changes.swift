@@ -21,12 +21,13 @@ extension InstanceService {
                 by caller: Identity, requestID: String?) async throws -> Creation {
         var instance = try InstanceRequests.validated(body)
         let rootSize = try InstanceRequests.rootSize(body)
-        let driver = try await self.driver(for: Target(cluster: cluster, project: project, name: instance.name,
-                                                       restrictedTo: try await self.restriction(for: caller, on: cluster, lxdProject: project)))
+        let target = Target(cluster: cluster, project: project, name: instance.name,
+                            restrictedTo: try await self.restriction(for: caller, on: cluster, lxdProject: project))
         if dryRun {
-            let state = try await driver.with(timeout: self.clusters.settings.listTimeout).projectState(project)
+            let state = try await self.reader(for: target).projectState(project)
             return .dryRun(InstanceQuota.check(InstanceQuota.demand(of: instance, rootSize: rootSize), against: state, project: project))
         }
+        let driver = try await self.driver(for: target)
         if let rootSize {
             guard let pool = try await driver.rootPool(of: instance.profiles) else {
                 throw APIError(.unprocessableContent, code: "invalid_limits",
@@ -79,7 +80,7 @@ extension InstanceService {
         let operation = try await self.run(target, action: "instance.delete", details: ["force": String(force), "status_before": status], by: caller,
                                            requestID: requestID, steps: steps)
         // Grants go with the instance, so that a later one of the same name starts with none.
-        if let project = try await self.projects.id(on: target.cluster.id, lxdProject: target.project) {
+        if let project = try await self.project(on: target.cluster.id, lxdProject: target.project) {
             try await self.grants.dropAll(on: name, of: project)
         }
         return operation

@@ -45,10 +45,16 @@ struct InstanceService: Sendable {
     /// through which the caller was let in, so that LXD itself keeps them inside it.
     func restriction(for caller: Identity, on cluster: Cluster, lxdProject: String) async throws -> UUID? {
         if caller.role == .admin || (caller.role >= .partner && cluster.ownerID == caller.id) { return nil }
-        guard let project = try await self.projects.id(on: cluster.id, lxdProject: lxdProject) else {
+        guard let project = try await self.project(on: cluster.id, lxdProject: lxdProject) else {
             throw APIError(.notFound, code: "not_found", message: "no project \(lxdProject) on cluster \(cluster.id.uuidString.lowercased())")
         }
         return project
+    }
+
+    /// The Orcastra project that is LXD project `lxdProject` on `cluster`, if any (the relation
+    /// the authorizer decides by).
+    func project(on cluster: UUID, lxdProject: String) async throws -> UUID? {
+        try await self.authorizer.relations.project(on: cluster, lxdProject: lxdProject)?.id
     }
 
     /// The target's cluster, spoken to in the target's project. Read only once the request has

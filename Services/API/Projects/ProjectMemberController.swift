@@ -19,6 +19,13 @@ struct ProjectMemberController {
     struct PutRequest: Decodable {
         var user: String
         var role: String
+
+        func projectRole() throws -> ProjectRole {
+            guard let role = ProjectRole(rawValue: self.role) else {
+                throw APIError(.unprocessableContent, code: "invalid_role", message: "role must be viewer or operator")
+            }
+            return role
+        }
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListPage<ProjectMember> {
@@ -29,9 +36,7 @@ struct ProjectMemberController {
     /// 201 for a new member, 200 for a changed role (or none).
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decode(as: PutRequest.self, context: context)
-        guard let role = ProjectRole(rawValue: body.role) else {
-            throw APIError(.unprocessableContent, code: "invalid_role", message: "role must be viewer or operator")
-        }
+        let role = try body.projectRole()
         let user = try await Self.user(body.user, in: self.authorizer)
         let project = try context.parameters.uuid("id")
         let added = try await self.members.put(user, as: role, in: project, by: try context.requireIdentity(), requestID: context.state.requestID)

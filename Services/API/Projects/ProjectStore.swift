@@ -63,12 +63,6 @@ struct ProjectStore: Sendable {
         }
     }
 
-    /// The project that is LXD project `lxdProject` on `cluster`, if Orcastra made one.
-    func id(on cluster: UUID, lxdProject: String) async throws -> UUID? {
-        try await self.client.boundedQuery("SELECT id FROM projects WHERE cluster_id = \(cluster) AND lxd_project = \(lxdProject)", logger: self.logger)
-            .decode(UUID.self).all().first
-    }
-
     /// The project's own LXD certificate, if it has one.
     func certificate(of id: UUID) async throws -> ClusterService.RestrictedCertificate? {
         let rows = try await self.client.boundedQuery("SELECT client_fingerprint, client_serial FROM projects WHERE id = \(id)", logger: self.logger)

@@ -26,7 +26,7 @@ struct UserController {
     /// A user outside the caller's scope is a 404, as one that does not exist.
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> UserInfo {
         let id = try context.parameters.uuid("id")
-        guard let user = try await self.visible(to: try context.requireIdentity()).first(where: { $0.id == id }) else {
+        guard let user = try await self.visible(to: try context.requireIdentity(), only: id).first else {
             throw APIError(.notFound, code: "not_found", message: "no user \(id.uuidString.lowercased())")
         }
         return user
@@ -40,8 +40,8 @@ struct UserController {
         return try await sync.sync(requestID: context.state.requestID)
     }
 
-    private func visible(to caller: Identity) async throws -> [UserInfo] {
-        try await self.store.list(in: self.authorizer.ownScope(caller), partner: caller.role >= .partner)
+    private func visible(to caller: Identity, only id: UUID? = nil) async throws -> [UserInfo] {
+        try await self.store.list(in: self.authorizer.ownScope(caller), partner: caller.role >= .partner, id: id)
     }
 }
 

@@ -15,13 +15,14 @@ struct UserStore: Sendable {
         FROM users u
         """
 
-    /// The users in `scope`: everyone, or (`.owner`) the caller and the members of the projects
-    /// of the organizations the caller owns (`partner`: only a partner owns organizations).
-    func list(in scope: Authorizer.ListScope, partner: Bool) async throws -> [UserInfo] {
+    /// The users in `scope` (only user `id`, when given): everyone, or (`.owner`) the caller and
+    /// the members of the projects of the organizations the caller owns (`partner`: only a
+    /// partner owns organizations).
+    func list(in scope: Authorizer.ListScope, partner: Bool, id: UUID? = nil) async throws -> [UserInfo] {
         try await Self.users(try await self.client.boundedQuery(PostgresQuery(Self.select, """
-            WHERE \(scope.everyone) OR u.id = \(scope.owner) OR (\(partner) AND EXISTS (
+            WHERE (\(id)::uuid IS NULL OR u.id = \(id)) AND (\(scope.everyone) OR u.id = \(scope.owner) OR (\(partner) AND EXISTS (
                 SELECT 1 FROM project_members m JOIN projects p ON p.id = m.project_id JOIN organizations o ON o.id = p.organization_id
-                WHERE m.user_id = u.id AND o.owner_id = \(scope.owner)))
+                WHERE m.user_id = u.id AND o.owner_id = \(scope.owner))))
             ORDER BY lower(coalesce(u.name, u.subject)), u.id
             """), logger: self.logger))
     }

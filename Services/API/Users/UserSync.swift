@@ -58,7 +58,8 @@ final class UserSync: Service, Sendable {
         let listedSubjects = listed.map(\.user.uid)
         let active = try await self.client.boundedQuery("SELECT subject FROM users WHERE disabled_at IS NULL", logger: self.logger)
             .decode(String.self).all()
-        let gone = active.filter { !Set(listedSubjects).contains($0) }
+        let listedSet = Set(listedSubjects)
+        let gone = active.filter { !listedSet.contains($0) }
         guard !Self.implausible(listed: listed.count, active: active.count, gone: gone.count) else {
             throw AuthentikDirectory.DirectoryError("""
                 the directory lists \(listed.count) users, and \(gone.count) of the \(active.count) active users are not among them; \

@@ -169,9 +169,7 @@ enum LXD {
             enum CodingKeys: String, CodingKey { case usage, usagePeak = "usage_peak" }
         }
         struct Disk: Decodable { var usage: Int64? }
-        /// `GET /1.0/profiles/<name>`: what the instance side needs of a profile.
-    struct ProfileDetail: Decodable { var name: String; var devices: [String: [String: String]]? }
-    struct Network: Decodable {
+        struct Network: Decodable {
             var addresses: [Address]?
             struct Address: Decodable { var family: String?; var address: String; var netmask: String? }
         }

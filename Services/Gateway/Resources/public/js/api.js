@@ -41,6 +41,26 @@
     return td;
   }
 
+  // A row with one muted cell across `columns`: "nothing here" in a table.
+  function messageRow(text, columns) {
+    const tr = document.createElement("tr");
+    const td = cell(text);
+    td.colSpan = columns;
+    td.className = "muted";
+    tr.append(td);
+    return tr;
+  }
+
+  // Fills `select` with one option per item (its name shown, its id the value), after an
+  // empty-valued `placeholder` when given, keeping the choice made before if still offered.
+  function fillSelect(select, items, placeholder) {
+    const current = select.value;
+    const options = items.map((item) => new Option(item.name, item.id));
+    if (placeholder !== undefined) options.unshift(new Option(placeholder, ""));
+    select.replaceChildren(...options);
+    if (Array.from(select.options).some((o) => o.value === current)) select.value = current;
+  }
+
   function when(iso) {
     return iso ? new Date(iso).toLocaleString() : "—";
   }
@@ -102,7 +122,7 @@
   }
 
   window.Orcastra = {
-    call: call, all: all, cell: cell, when: when, badge: badge, statusKind: statusKind, button: button,
+    call: call, all: all, cell: cell, messageRow: messageRow, fillSelect: fillSelect, when: when, badge: badge, statusKind: statusKind, button: button,
     byId: byId, showError: showError, errorsIn: errorsIn,
   };
 })();

@@ -2,7 +2,7 @@
 // and registration by trust token or by an already trusted client certificate.
 (function () {
   "use strict";
-  const { call, all, cell, badge, button, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, messageRow, badge, button, byId, errorsIn } = window.Orcastra;
   const { errorBox, registerError, messageBox, body, refreshButton } = byId({
     errorBox: "clusters-error", registerError: "register-error", messageBox: "clusters-message",
     body: "clusters", refreshButton: "refresh",
@@ -177,12 +177,7 @@
       if (views.length) {
         body.replaceChildren(...views.map((v) => v.view.tr));
       } else {
-        const tr = document.createElement("tr");
-        const td = cell("No clusters registered yet.");
-        td.colSpan = COLUMNS;
-        td.className = "muted";
-        tr.append(td);
-        body.replaceChildren(tr);
+        body.replaceChildren(messageRow("No clusters registered yet.", COLUMNS));
       }
       await Promise.all(views.map((v) => fillStatus(v.cluster, v.view)));
     } finally {

@@ -3,7 +3,7 @@
 // page reloads its data.
 (function () {
   "use strict";
-  const { call, cell, when, follow, statusKind, button, byId, errorsIn } = window.Orcastra;
+  const { call, cell, messageRow, when, follow, statusKind, button, byId, errorsIn } = window.Orcastra;
   const { root, errorBox, actionError, snapshotError, statusBadge, force, actionProgress, snapshotProgress, snapshotForm } = byId({
     root: "instance", errorBox: "instance-error", actionError: "action-error", snapshotError: "snapshot-error",
     statusBadge: "instance-status", force: "force", actionProgress: "action-progress",
@@ -42,15 +42,6 @@
     dd.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
     dd.dataset.testid = "fact-" + term.toLowerCase().replace(/[^a-z]+/g, "-");
     dl.append(dt, dd);
-  }
-
-  function messageRow(text, columns) {
-    const tr = document.createElement("tr");
-    const td = cell(text);
-    td.colSpan = columns;
-    td.className = "muted";
-    tr.append(td);
-    return tr;
   }
 
   function sortedKeys(object) {

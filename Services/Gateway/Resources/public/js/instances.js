@@ -4,7 +4,7 @@
 // the project's quota with a dry run).
 (function () {
   "use strict";
-  const { call, all, cell, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, messageRow, fillSelect, when, follow, badge, statusKind, byId, errorsIn } = window.Orcastra;
   const { errorBox, createError, filterForm, createForm, strip, body, refreshButton, createHint, createPanel, quotaBox } = byId({
     errorBox: "instances-error", createError: "create-error", filterForm: "filter-form", createForm: "create-form",
     strip: "cluster-strip", body: "instances", refreshButton: "refresh", createHint: "create-hint",
@@ -67,14 +67,6 @@
     }
   }
 
-  function fillSelect(select, clusters, placeholder) {
-    const current = select.value;
-    const options = clusters.map((c) => new Option(c.name, c.id));
-    if (placeholder !== undefined) options.unshift(new Option(placeholder, ""));
-    select.replaceChildren(...options);
-    if (Array.from(select.options).some((o) => o.value === current)) select.value = current;
-  }
-
   function reachEntry(c) {
     const li = document.createElement("li");
     li.className = "reach reach-" + reachKind(c.status);
@@ -119,15 +111,6 @@
     statusBadge.dataset.testid = "instance-status";
     status.append(statusBadge);
     tr.append(name, cell(item.cluster_name), cell(item.project), cell(item.type), status, cell(when(item.created_at)));
-    return tr;
-  }
-
-  function messageRow(text) {
-    const tr = document.createElement("tr");
-    const td = cell(text);
-    td.colSpan = COLUMNS;
-    td.className = "muted";
-    tr.append(td);
     return tr;
   }
 
@@ -183,7 +166,7 @@
       fillSelect(field(filterForm, "cluster"), clusters, "Any cluster");
       strip.replaceChildren(...(page.clusters || []).map(reachEntry));
       const items = page.items.filter((item) => inOrganization(item, organization));
-      body.replaceChildren(...(items.length ? items.map(instanceRow) : [messageRow("No instances match.")]));
+      body.replaceChildren(...(items.length ? items.map(instanceRow) : [messageRow("No instances match.", COLUMNS)]));
       updateCreateClusters();
     } finally {
       if (ticket === latest) refreshButton.disabled = false;

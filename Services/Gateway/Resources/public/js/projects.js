@@ -2,7 +2,7 @@
 // their quota, the create form, and a project's members for whoever manages it.
 (function () {
   "use strict";
-  const { call, all, cell, when, badge, button, byId, errorsIn } = window.Orcastra;
+  const { call, all, cell, messageRow, fillSelect, when, badge, button, byId, errorsIn } = window.Orcastra;
   const { errorBox, messageBox, body, refreshButton, membersPanel, membersBody, memberForm, membersName } = byId({
     errorBox: "projects-error", messageBox: "projects-message", body: "projects", refreshButton: "refresh",
     membersPanel: "members-panel", membersBody: "members", memberForm: "member-form", membersName: "members-project-name",
@@ -85,12 +85,7 @@
   async function loadProjects() {
     const page = await all("/api/v1/projects");
     if (!page.items.length) {
-      const tr = document.createElement("tr");
-      const td = cell("No projects yet.");
-      td.colSpan = 6;
-      td.className = "muted";
-      tr.append(td);
-      body.replaceChildren(tr);
+      body.replaceChildren(messageRow("No projects yet.", 6));
       return;
     }
     // The list leaves usage out; each project's detail reads it live from its cluster.
@@ -108,19 +103,13 @@
       tr.append(cell(o.name), cell(o.description || ""), cell(o.owner_name || o.owner_id), cell(when(o.created_at)));
       return tr;
     }));
-    const select = projectForm.elements.namedItem("organization");
-    const current = select.value;
-    select.replaceChildren(...page.items.map((o) => new Option(o.name, o.id)));
-    if (current) select.value = current;
+    fillSelect(projectForm.elements.namedItem("organization"), page.items);
   }
 
   async function loadClusters() {
     if (!projectForm) return;
     const page = await all("/api/v1/clusters");
-    const select = projectForm.elements.namedItem("cluster");
-    const current = select.value;
-    select.replaceChildren(...page.items.map((c) => new Option(c.name, c.id)));
-    if (current) select.value = current;
+    fillSelect(projectForm.elements.namedItem("cluster"), page.items);
   }
 
   async function showMembers(project) {
