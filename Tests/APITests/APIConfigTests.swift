@@ -97,6 +97,14 @@ struct APIConfigTests {
         }
     }
 
+    @Test("the usage scan runs every 300 s unless USAGE_RESCAN_SECONDS says otherwise; 0 turns it off")
+    func usageRescan() throws {
+        #expect(try APIConfig(settings: .testing(Self.withKey)).usage.rescanInterval == .seconds(300))
+        #expect(try APIConfig(settings: .testing(Self.withKey.merging(["USAGE_RESCAN_SECONDS": "60"]) { $1 })).usage.rescanInterval == .seconds(60))
+        #expect(try APIConfig(settings: .testing(Self.withKey.merging(["USAGE_RESCAN_SECONDS": "0"]) { $1 })).usage.rescanInterval == nil)
+        #expect(throws: ConfigError.self) { try APIConfig(settings: .testing(Self.withKey.merging(["USAGE_RESCAN_SECONDS": "-5"]) { $1 })) }
+    }
+
     @Test("the directory sync: off without AUTHENTIK_API_URL, every 300 s with it and AUTHENTIK_API_TOKEN, refused without the token; /api/v3 may be part of the URL")
     func userSync() throws {
         #expect(try APIConfig(settings: .testing(Self.withKey)).userSync == nil)

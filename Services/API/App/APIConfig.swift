@@ -29,6 +29,8 @@ struct APIConfig: Sendable {
     var redisSealer: RedisSealer?
     /// `AUTHENTIK_API_URL` + `AUTHENTIK_API_TOKEN`: the directory the users are synced from; nil: none.
     var userSync: UserSyncSettings?
+    /// The usage ledger's scan and clock.
+    var usage = UsageSettings()
 
     init(service: ServiceConfig, database: DatabaseURL, secrets: SecretsBackend, auth: AuthSettings, databaseStartupTimeout: Duration = .seconds(30)) {
         self.service = service
@@ -61,6 +63,7 @@ struct APIConfig: Sendable {
         self.publicHTTPS = try settings.httpURL("NEXTAUTH_URL", default: "http://localhost:4321").lowercased().hasPrefix("https://")
         self.redisSealer = try RedisSealer.read(settings)
         self.userSync = try UserSyncSettings.read(settings)
+        self.usage = try UsageSettings.read(settings)
     }
 
     /// Plain-http URLs to the identity provider or Vault outside the private network.

@@ -35,6 +35,7 @@ func buildApplication(config: APIConfig, sink: LogSink) throws -> some Applicati
     let routes = try APIRoutes(config: config, postgres: postgres, http: http.client, redis: redis, sink: sink, logger: logger)
     services.append(routes.tracker)
     if let userSync = routes.userSync { services.append(userSync) }
+    if routes.usageRecorder.interval != nil { services.append(routes.usageRecorder) }
     if let interval = config.auditAnchorInterval {
         services.append(AuditAnchoring(client: postgres, trail: routes.audit, interval: interval, logger: logger))
     }
@@ -77,6 +78,8 @@ struct APIRoutes {
     var authorizer: Authorizer
     var users: UserStore
     var grants: InstanceGrantStore
+    var usage: UsageLedger
+    var usageRecorder: UsageRecorder
     /// nil without a directory to sync from.
     var userSync: UserSync?
     /// Every route and what it needs, filled as `buildRouter` adds them.
@@ -102,7 +105,8 @@ struct APIRoutes {
         self.clusters = ClusterService(store: ClusterStore(client: postgres, logger: logger),
                                        connections: ClusterConnections(secrets: self.secrets, settings: config.clusters),
                                        secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
-        self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger)
+        self.usage = UsageLedger(client: postgres, logger: logger, now: config.usage.now)
+        self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger, usage: self.usage)
         self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
         self.projectMembers = ProjectMemberStore(client: postgres, audit: audit, logger: logger)
         let projectStore = ProjectStore(client: postgres, logger: logger)
@@ -112,6 +116,7 @@ struct APIRoutes {
         self.instances = InstanceService(clusters: self.clusters, projects: projectStore, grants: self.grants, tracker: self.tracker,
                                          authorizer: self.authorizer, logger: logger)
         self.users = UserStore(client: postgres, logger: logger)
+        self.usageRecorder = UsageRecorder(ledger: self.usage, clusters: self.clusters, interval: config.usage.rescanInterval, logger: logger)
         self.userSync = config.userSync.map { settings in
             UserSync(directory: AuthentikDirectory(settings: settings, http: http), client: postgres, users: users, audit: audit, logger: logger)
         }
@@ -166,6 +171,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     SnapshotController(instances: routes.instances).addRoutes(to: access)
     InstanceGrantController(instances: routes.instances, grants: routes.grants, authorizer: routes.authorizer).addRoutes(to: access)
     OperationController(instances: routes.instances).addRoutes(to: access)
+    UsageController(ledger: routes.usage, recorder: routes.usageRecorder, authorizer: routes.authorizer).addRoutes(to: access)
     AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: access)
     SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: access)
     CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)

@@ -23,11 +23,14 @@ final class OperationTracker: Service, Sendable {
     let logger: Logger
     /// The longest an operation is followed; LXD's own operations end well before.
     let limit: Duration
+    /// Where the end of each instance change is metered (nil: not metered).
+    let usage: UsageLedger?
     private let followers: AsyncStream<@Sendable () async -> Void>
     private let enqueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
-    init(client: PostgresClient, audit: AuditTrail, logger: Logger, limit: Duration = .seconds(3600)) {
+    init(client: PostgresClient, audit: AuditTrail, logger: Logger, limit: Duration = .seconds(3600), usage: UsageLedger? = nil) {
         self.client = client
+        self.usage = usage
         self.audit = audit
         self.logger = logger
         self.limit = limit
@@ -137,6 +140,12 @@ final class OperationTracker: Service, Sendable {
             failure = error.description
         } catch {
             failure = "\(error)"
+        }
+        // Metered before the end is written, so whoever sees the operation ended finds the
+        // ledger up to date; a failed change may have changed something too.
+        if let usage = self.usage, plan.snapshot == nil, plan.action.hasPrefix("instance.") {
+            await usage.observe(cluster: plan.cluster, lxdProject: plan.project, instance: plan.instance,
+                                deleted: plan.action == "instance.delete" && failure == nil, driver: driver)
         }
         await self.finish(id, plan: plan, actor: actor, requestID: requestID, failure: failure)
     }

@@ -146,6 +146,8 @@ struct AccessMatrixTests {
             "GET /api/v1/projects/{id}/members": ("", nil),
             "POST /api/v1/projects/{id}/members": ("", #"{"user":"nobody","role":"boss"}"#),
             "DELETE /api/v1/projects/{id}/members/{user}": ("", nil),
+            "GET /api/v1/reports/usage": ("", nil),
+            "POST /api/v1/reports/usage/scan": ("", nil),
             "GET /api/v1/secrets/status": ("", nil),
             "GET /api/v1/sessions": ("", nil),
             "POST /api/v1/sessions": ("", "{}"),

@@ -19,10 +19,12 @@ struct ClusterFixture: Sendable {
     static let listTimeout: Duration = .seconds(2)
 
     static func run(configure: @Sendable @escaping (inout ClusterSettings) -> Void = { _ in },
+                    api: @Sendable @escaping (inout APIConfig) -> Void = { _ in },
                     _ body: @Sendable (ClusterFixture) async throws -> Void) async throws {
         try await AuthHarness.run(configure: {
             $0.clusters.listTimeout = Self.listTimeout
             configure(&$0.clusters)
+            api(&$0)
         }) { h, client in
             try await body(ClusterFixture(h: h, client: client))
         }
