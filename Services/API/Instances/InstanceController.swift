@@ -19,6 +19,7 @@ struct InstanceController {
         routes.get("clusters/:id/instances/:name", .entitlement(.canView, on: .instance), use: self.get)
         routes.put("clusters/:id/instances/:name/state", .entitlement(.canUpdateState, on: .instance), use: self.changeState)
         routes.delete("clusters/:id/instances/:name", .entitlement(.canDelete, on: .instance), use: self.delete)
+        routes.patch("clusters/:id/instances/:name", .entitlement(.canUpdateState, on: .instance), use: self.resize)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> InstanceList {
@@ -75,6 +76,13 @@ struct InstanceController {
         let target = try await self.target(request, context: context)
         let body = try await request.decode(as: InstanceRequests.StateChange.self, context: context)
         return try InstanceRoute.accepted(try await self.instances.changeState(target, body, by: try context.requireIdentity(), requestID: context.state.requestID))
+    }
+
+    /// The body is `InstanceRequests.Resize`.
+    @Sendable func resize(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let target = try await self.target(request, context: context)
+        let body = try await request.decode(as: InstanceRequests.Resize.self, context: context)
+        return try InstanceRoute.accepted(try await self.instances.resize(target, body, by: try context.requireIdentity(), requestID: context.state.requestID))
     }
 
     /// Refused while running unless `?force=true`, which stops it first.

@@ -29,6 +29,12 @@ enum InstanceRequests {
         }
     }
 
+    /// `{"limits": {"cpu"?, "memory"?, "disk"?}}`: new limits for an existing instance; a
+    /// limit left out is kept, `""` removes a CPU or memory limit.
+    struct Resize: Decodable, Sendable {
+        var limits: Create.Limits
+    }
+
     /// `{"action": "start|stop|restart|freeze|unfreeze", "force"?: bool, "timeout"?: seconds}`.
     struct StateChange: Decodable, Sendable {
         var action: String
@@ -52,19 +58,7 @@ enum InstanceRequests {
         for profile in profiles where !LXDNames.isObjectName(profile) {
             throw APIError(.unprocessableContent, code: "invalid_profile", message: "'\(profile)' is not a profile name")
         }
-        var config: [String: String] = [:]
-        if let cpu = body.limits?.cpu, !cpu.isEmpty {
-            guard cpu.wholeMatch(of: /\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*/) != nil else {
-                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.cpu must be a count (2) or CPU ids (0-3,6)")
-            }
-            config["limits.cpu"] = cpu
-        }
-        if let memory = body.limits?.memory, !memory.isEmpty {
-            guard memory.wholeMatch(of: /\d{1,9}(kB|MB|GB|TB|KiB|MiB|GiB|TiB|%)?/) != nil else {
-                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.memory must be a size such as 512MiB or 2GiB, or a percentage")
-            }
-            config["limits.memory"] = memory
-        }
+        var config = try Self.limitsConfig(body.limits).filter { !$0.value.isEmpty }
         if let userData = body.userData, !userData.isEmpty {
             guard userData.utf8.count <= 64 * 1024 else {
                 throw APIError(.unprocessableContent, code: "invalid_user_data", message: "user_data must be at most 64 KiB")
@@ -76,9 +70,32 @@ enum InstanceRequests {
                                  source: .init(alias: isFingerprint ? nil : image, fingerprint: isFingerprint ? image : nil))
     }
 
+    /// `limits.cpu` and `limits.memory` as LXD config keys, each checked; an empty value is
+    /// kept empty (a resize removes the limit with it, a create leaves it out).
+    static func limitsConfig(_ limits: Create.Limits?) throws -> [String: String] {
+        var config: [String: String] = [:]
+        if let cpu = limits?.cpu {
+            guard cpu.isEmpty || cpu.wholeMatch(of: /\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*/) != nil else {
+                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.cpu must be a count (2) or CPU ids (0-3,6)")
+            }
+            config["limits.cpu"] = cpu
+        }
+        if let memory = limits?.memory {
+            guard memory.isEmpty || memory.wholeMatch(of: /\d{1,9}(kB|MB|GB|TB|KiB|MiB|GiB|TiB|%)?/) != nil else {
+                throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.memory must be a size such as 512MiB or 2GiB, or a percentage")
+            }
+            config["limits.memory"] = memory
+        }
+        return config
+    }
+
     /// The root disk's size the request asks for (`limits.disk`), if any.
     static func rootSize(_ body: Create) throws -> String? {
-        guard let disk = body.limits?.disk, !disk.isEmpty else { return nil }
+        try Self.rootSize(body.limits)
+    }
+
+    static func rootSize(_ limits: Create.Limits?) throws -> String? {
+        guard let disk = limits?.disk, !disk.isEmpty else { return nil }
         guard disk.wholeMatch(of: /[1-9]\d{0,11}(kB|MB|GB|TB|KiB|MiB|GiB|TiB)?/) != nil else {
             throw APIError(.unprocessableContent, code: "invalid_limits", message: "limits.disk must be a size such as 10GiB")
         }

@@ -65,6 +65,34 @@ extension InstanceService {
                               steps: [{ driver in try await driver.updateInstanceState(name, change) }])
     }
 
+    /// New limits for an instance (`instance.resize`): CPU and memory in its configuration,
+    /// the root disk's size on its own root device (copied from its profile when that is where
+    /// the root disk comes from). LXD checks the project's quota; its refusal is a 409 naming
+    /// the limit.
+    func resize(_ target: Target, _ body: InstanceRequests.Resize, by caller: Identity, requestID: String?) async throws -> OperationInfo {
+        let config = try InstanceRequests.limitsConfig(body.limits)
+        let rootSize = try InstanceRequests.rootSize(body.limits)
+        guard !config.isEmpty || rootSize != nil else {
+            throw APIError(.unprocessableContent, code: "invalid_limits", message: "name at least one of limits.cpu, limits.memory and limits.disk")
+        }
+        var patch = LXD.InstancePatch(config: config)
+        if let rootSize {
+            let current = try await self.reader(for: target).meteredInstance(target.name)
+            guard let (name, root) = current.expandedDevices?.first(where: { $0.value["type"] == "disk" && $0.value["path"] == "/" }) else {
+                throw APIError(.unprocessableContent, code: "invalid_limits", message: "instance '\(target.name)' has no root disk to size with limits.disk")
+            }
+            patch.devices = [name: root.merging(["size": rootSize]) { $1 }]
+        }
+        var details = config
+        details["limits.disk"] = rootSize
+        let (name, change) = (target.name, patch)
+        return try await self.run(target, action: "instance.resize", details: details, by: caller, requestID: requestID, steps: [{ driver in
+            do { return try await driver.patchInstance(name, change) } catch let error as ClusterError {
+                throw InstanceQuota.refusal(error) ?? error
+            }
+        }])
+    }
+
     /// Refused while running unless `force`, which stops it first.
     func delete(_ target: Target, force: Bool, by caller: Identity, requestID: String?) async throws -> OperationInfo {
         let status = try await self.driver(for: target).instanceState(target.name).status

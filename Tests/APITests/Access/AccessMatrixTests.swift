@@ -111,6 +111,7 @@ struct AccessMatrixTests {
             "POST /api/v1/clusters/{id}/instances": ("", #"{"name":"Not A Name","image":"busybox"}"#),
             "DELETE /api/v1/clusters/{id}/instances/{name}": (inProject, nil),
             "GET /api/v1/clusters/{id}/instances/{name}": (inProject, nil),
+            "PATCH /api/v1/clusters/{id}/instances/{name}": (inProject, #"{"limits":{"cpu":"lots"}}"#),
             "GET /api/v1/clusters/{id}/instances/{name}/snapshots": (inProject, nil),
             "POST /api/v1/clusters/{id}/instances/{name}/snapshots": (inProject, #"{"name":"not a name"}"#),
             "DELETE /api/v1/clusters/{id}/instances/{name}/snapshots/{snapshot}": (inProject, nil),

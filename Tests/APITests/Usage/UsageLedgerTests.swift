@@ -25,12 +25,14 @@ struct UsageLedgerTests {
     /// - 2 h: stopped with `lxc` behind Orcastra's back, found by a scan at 2 h;
     /// - 3 h: started through Orcastra, and scanned (the last time its state is known);
     /// - 4 h: the daemon hangs: the scan fails and a gap opens at 3 h;
-    /// - 5 h: the daemon answers again: the gap closes at 5 h;
+    /// - 5 h: the daemon answers again: the gap closes at 5 h; its memory is raised to 512 MiB
+    ///   through Orcastra;
     /// - 6 h: deleted through Orcastra.
     ///
     /// By hand, over [0 h, 7 h): it existed 0–6 h less the 3–5 h gap = 4 h; it ran 1–2 h and
-    /// 3–6 h less the gap = 2 h. vCPU-hours 1 × 4 = 4 (running 2); memory 0.25 GiB × 4 = 1
-    /// GiB-hour (running 0.5); disk 0.5 GiB × 4 = 2 GiB-hours.
+    /// 3–6 h less the gap = 2 h. vCPU-hours 1 × 4 = 4 (running 2); memory 0.25 GiB × 3 h
+    /// (0–3 h) + 0.5 GiB × 1 h (5–6 h) = 1.25 GiB-hours (running 0.25 + 0.5 = 0.75); disk
+    /// 0.5 GiB × 4 = 2 GiB-hours.
     @Test("a scripted container's life comes out in hours exactly as computed by hand, in JSON and CSV, with the gap shown")
     func scriptedScenario() async throws {
         let t0 = Date(timeIntervalSince1970: 1_767_225_600)
@@ -77,6 +79,11 @@ struct UsageLedgerTests {
             #expect(hung.items?.first?["reachable"] == .bool(false) && hung.items?.first?["error"]?.string?.isEmpty == false, "\(hung)")
             clock.set(at(5))
             #expect(try await f.call(.post, "/api/v1/reports/usage/scan", as: partner).1.items?.first?["reachable"] == .bool(true))
+            let (empty, emptyBody) = try await f.call(.patch, path, as: partner, json: #"{"limits":{}}"#)
+            #expect(empty == .unprocessableContent && emptyBody["error"]?["code"]?.string == "invalid_limits", "\(emptyBody)")
+            #expect(try await f.operate(.patch, path, as: partner, json: #"{"limits":{"memory":"512MiB"}}"#)["status"]?.string == "success")
+            let resized = try JSONValue.parse(try await LXDTestBed.lxc("a", ["query", "/1.0/instances/\(instance)?project=\(lxdProject)"]).output)
+            #expect(resized["config"]?["limits.memory"]?.string == "512MiB" && resized["config"]?["limits.cpu"]?.string == "1", "\(resized)")
             clock.set(at(6))
             #expect(try await f.operate(.delete, path + "&force=true", as: partner)["status"]?.string == "success")
             clock.set(at(8))
@@ -85,14 +92,14 @@ struct UsageLedgerTests {
                 try await sql.boundedQuery("SELECT event || ':' || source FROM usage_ledger WHERE instance = \(instance) ORDER BY at, id",
                                            logger: .init(label: "test")).decode(String.self).all()
             }
-            #expect(events == ["created:orcastra", "started:orcastra", "stopped:rescan", "started:orcastra", "deleted:orcastra"])
+            #expect(events == ["created:orcastra", "started:orcastra", "stopped:rescan", "started:orcastra", "resized:orcastra", "deleted:orcastra"])
 
             let period = "from=2026-01-01T00:00:00Z&to=2026-01-01T07:00:00Z"
             let (status, report) = try await f.call(.get, "/api/v1/reports/usage?\(period)&group_by=instance", as: partner)
             #expect(status == .ok, "\(report)")
             let line = try #require(report["lines"]?.items?.first, "\(report)")
             let expected: [String: Double] = ["instance_hours": 4, "running_hours": 2, "vcpu_hours": 4, "vcpu_hours_running": 2,
-                                              "memory_gib_hours": 1, "memory_gib_hours_running": 0.5, "disk_gib_hours": 2]
+                                              "memory_gib_hours": 1.25, "memory_gib_hours_running": 0.75, "disk_gib_hours": 2]
             for (name, value) in expected {
                 #expect(line[name]?.number == value, "\(name): \(line)")
                 #expect(report["totals"]?[name]?.number == value, "\(name): \(report)")
@@ -106,8 +113,8 @@ struct UsageLedgerTests {
             #expect(csv.first == "organization_id,organization_name,project_id,project_name,cluster_id,cluster_name,lxd_project,instance,"
                     + "instance_hours,running_hours,vcpu_hours,vcpu_hours_running,memory_gib_hours,memory_gib_hours_running,disk_gib_hours")
             #expect(csv.count == 3, "\(csv)")
-            #expect(csv.dropFirst().first == "\(org),Metered,,,,,,,4,2,4,2,1,0.5,2", "\(org)")
-            #expect(csv.last == "total,,,,,,,,4,2,4,2,1,0.5,2")
+            #expect(csv.dropFirst().first == "\(org),Metered,,,,,,,4,2,4,2,1.25,0.75,2", "\(org)")
+            #expect(csv.last == "total,,,,,,,,4,2,4,2,1.25,0.75,2")
 
             // Another partner sees none of it; a question about the future counts up to now.
             let (_, theirs) = try await f.call(.get, "/api/v1/reports/usage?\(period)", as: other)

@@ -41,6 +41,12 @@ extension ClusterDriver {
         try await self.restSend(.PUT, Self.instancePath(name) + "/state", query: self.inProject, body: change)
     }
 
+    /// Changes some of the instance's configuration and devices (LXD applies limits to a
+    /// running container at once).
+    func patchInstance(_ name: String, _ patch: LXD.InstancePatch) async throws -> String? {
+        try await self.restSend(.PATCH, Self.instancePath(name), query: self.inProject, body: patch)
+    }
+
     /// LXD refuses to delete a running instance; callers stop it first.
     func deleteInstance(_ name: String) async throws -> String? {
         try await self.restSend(.DELETE, Self.instancePath(name), query: self.inProject)

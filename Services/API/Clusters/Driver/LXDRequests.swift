@@ -29,6 +29,13 @@ extension LXD {
         var timeout: Int?
     }
 
+    /// `PATCH /1.0/instances/<name>`: the keys given are changed, the rest kept (a config
+    /// value of "" removes the key).
+    struct InstancePatch: Encodable, Sendable, Equatable {
+        var config: [String: String]
+        var devices: [String: [String: String]]?
+    }
+
     /// `POST /1.0/instances/<name>/snapshots`.
     struct SnapshotsPost: Encodable, Sendable, Equatable {
         var name: String
