@@ -80,6 +80,7 @@ struct APIRoutes {
     var grants: InstanceGrantStore
     var usage: UsageLedger
     var usageRecorder: UsageRecorder
+    var showback: ShowbackLedger
     /// nil without a directory to sync from.
     var userSync: UserSync?
     /// Every route and what it needs, filled as `buildRouter` adds them.
@@ -116,6 +117,7 @@ struct APIRoutes {
         self.instances = InstanceService(clusters: self.clusters, projects: projectStore, grants: self.grants, tracker: self.tracker,
                                          authorizer: self.authorizer, logger: logger)
         self.users = UserStore(client: postgres, logger: logger)
+        self.showback = ShowbackLedger(usage: self.usage, rates: RateStore(client: postgres, audit: audit, logger: logger), audit: audit)
         self.usageRecorder = UsageRecorder(ledger: self.usage, clusters: self.clusters, interval: config.usage.rescanInterval, logger: logger)
         self.userSync = config.userSync.map { settings in
             UserSync(directory: AuthentikDirectory(settings: settings, http: http), client: postgres, users: users, audit: audit, logger: logger)
@@ -172,6 +174,7 @@ func buildRouter(config: APIConfig, sink: LogSink, health: HealthMonitor, routes
     InstanceGrantController(instances: routes.instances, grants: routes.grants, authorizer: routes.authorizer).addRoutes(to: access)
     OperationController(instances: routes.instances).addRoutes(to: access)
     UsageController(ledger: routes.usage, recorder: routes.usageRecorder, authorizer: routes.authorizer).addRoutes(to: access)
+    ShowbackController(showback: routes.showback, organizations: routes.organizations).addRoutes(to: access)
     AuditController(client: routes.postgres, keys: routes.audit.keys).addRoutes(to: access)
     SecretsController(secrets: routes.secrets, issuer: { [pki = routes.pki] in await pki.issuer() }).addRoutes(to: access)
     CertificateController(pki: routes.pki, audit: routes.audit, postgres: routes.postgres, logger: routes.logger).addRoutes(to: access)

@@ -12,6 +12,13 @@ extension UsageLedger {
         /// Rows on clusters this user owns (partners).
         var clusterOwner: UUID?
 
+        /// Every row, for what the API computes for everyone (a closed month's statement).
+        static let everything = Scope(everyone: true, user: nil, clusterOwner: nil)
+
+        init(everyone: Bool, user: UUID?, clusterOwner: UUID?) {
+            (self.everyone, self.user, self.clusterOwner) = (everyone, user, clusterOwner)
+        }
+
         init(_ caller: Identity) {
             self.everyone = caller.role == .admin
             self.user = caller.role == .admin ? nil : caller.id

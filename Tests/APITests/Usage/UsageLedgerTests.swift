@@ -33,7 +33,7 @@ struct UsageLedgerTests {
     /// 3–6 h less the gap = 2 h. vCPU-hours 1 × 4 = 4 (running 2); memory 0.25 GiB × 3 h
     /// (0–3 h) + 0.5 GiB × 1 h (5–6 h) = 1.25 GiB-hours (running 0.25 + 0.5 = 0.75); disk
     /// 0.5 GiB × 4 = 2 GiB-hours.
-    @Test("a scripted container's life comes out in hours exactly as computed by hand, in JSON and CSV, with the gap shown")
+    @Test("a scripted container's life comes out in hours exactly as computed by hand, in JSON and CSV, with the gap shown, and its month's statement is priced and then kept")
     func scriptedScenario() async throws {
         let t0 = Date(timeIntervalSince1970: 1_767_225_600)
         @Sendable func at(_ hours: Double) -> Date { t0.addingTimeInterval(hours * 3600) }
@@ -122,6 +122,38 @@ struct UsageLedgerTests {
             let (_, future) = try await f.call(.get, "/api/v1/reports/usage?from=2026-01-01&to=2026-02-01", as: partner)
             #expect(future["counted_until"]?.string == "2026-01-01T08:00:00Z" && future["totals"]?["instance_hours"]?.number == 4, "\(future)")
             #expect(try await f.call(.get, "/api/v1/reports/usage?from=2026-01-02&to=2026-01-01", as: partner).0 == .badRequest)
+
+            // Showback. A partner's default rates price the open month: 4 vCPU-hours × 0.05
+            // = 0.20, 1.25 GiB-hours × 0.02 = 0.025 → 0.03 (cents, half up), 2 disk GiB-hours
+            // × 0.01 = 0.02: 0.25. The organization's own rates, running time only: 2 × 0.05
+            // = 0.10, 0.75 × 0.02 = 0.015 → 0.02, disk 0.02: 0.14.
+            let prices = #""vcpu_hour":0.05,"memory_gib_hour":0.02,"disk_gib_hour":0.01"#
+            let (setDefault, defaultBody) = try await f.call(.put, "/api/v1/rates/default", as: partner, json: #"{"currency":"EUR",\#(prices)}"#)
+            #expect(setDefault == .ok && defaultBody["rates"]?["source"]?.string == "default", "\(defaultBody)")
+            let (_, open) = try await f.call(.get, "/api/v1/reports/showback?month=2026-01", as: partner)
+            let openStatement = try #require(open["statements"]?.items?.first, "\(open)")
+            #expect(openStatement["closed"] == .bool(false) && openStatement["totals"]?["amount"]?.number == 0.25, "\(openStatement)")
+            #expect(openStatement["lines"]?.items?.first?["memory_amount"]?.number == 0.03 && openStatement["lines"]?.items?.first?["project_name"]?.string == "Billing")
+            #expect(try await f.call(.put, "/api/v1/organizations/\(org)/rates", as: partner,
+                                     json: #"{"currency":"EUR","running_only":true,\#(prices)}"#).0 == .ok)
+            #expect(try await f.call(.get, "/api/v1/reports/showback?month=2026-01", as: partner).1["statements"]?.items?.first?["totals"]?["amount"]?.number == 0.14)
+            #expect(try await f.call(.put, "/api/v1/organizations/\(org)/rates", as: other, json: #"{"currency":"EUR",\#(prices)}"#).0 == .notFound)
+            #expect(try await f.call(.get, "/api/v1/reports/showback?month=2026-01", as: other).1["statements"]?.items?.isEmpty == true)
+
+            // January ends; its statement is written at the rates of its end, and stays so.
+            clock.set(Date(timeIntervalSince1970: 1_769_904_001))  // 2026-02-01T00:00:01Z
+            let (_, closed) = try await f.call(.get, "/api/v1/reports/showback?month=2026-01", as: partner)
+            let closedStatement = try #require(closed["statements"]?.items?.first, "\(closed)")
+            #expect(closedStatement["closed"] == .bool(true) && closedStatement["totals"]?["amount"]?.number == 0.14
+                    && closedStatement["rates"]?["running_only"] == .bool(true), "\(closedStatement)")
+            #expect(try await f.call(.put, "/api/v1/organizations/\(org)/rates", as: partner, json: #"{"currency":"EUR","vcpu_hour":1,"memory_gib_hour":1,"disk_gib_hour":1}"#).0 == .ok)
+            let (_, again) = try await f.call(.get, "/api/v1/reports/showback?month=2026-01", as: partner)
+            #expect(again["statements"]?.items?.first == closedStatement, "\(again)")
+            #expect(try await f.call(.get, "/api/v1/reports/showback?month=2026-13", as: partner).0 == .badRequest)
+            #expect(try await f.call(.get, "/api/v1/reports/showback?month=2026-03", as: partner).0 == .badRequest)
+            let audited = try await f.audited("usage.").map(\.action)
+            #expect(audited == ["usage.default_rates_set", "usage.rates_set", "usage.statement_closed", "usage.rates_set"], "\(audited)")
+
             #expect(try await f.call(.delete, "/api/v1/projects/\(projectID)", as: partner).0 == .noContent)
             try await f.remove(cluster, as: partner)
         }

@@ -114,6 +114,45 @@ struct UsageReportTests {
         }
     }
 
+    @Test("a statement charges each project's hours at the rates, rounds each amount to cents half up, and its total is the sum of its lines")
+    func statement() {
+        var a = UsageReport.Line(projectID: UUID(), projectName: "a")
+        a.amounts.add(UsageState(running: true, vcpus: 2, memoryBytes: 1 << 29, diskBytes: 1 << 30), seconds: 3600)  // 2 vCPU-h, 0.5 GiB-h, 1 GiB-h
+        var b = UsageReport.Line(projectID: UUID(), projectName: "b")
+        b.amounts.add(UsageState(running: false, vcpus: 1, memoryBytes: 1 << 30, diskBytes: 0), seconds: 5400)  // 1.5 vCPU-h, 1.5 GiB-h, stopped
+        let rates = UsageRates(currency: "EUR", vcpuHour: Decimal(string: "0.015")!, memoryGiBHour: Decimal(string: "0.005")!,
+                               diskGiBHour: Decimal(string: "0.1")!, runningOnly: false)
+        let statement = ShowbackStatement(organizationID: UUID(), organizationName: "Acme", month: "2026-01", closed: false, closedAt: nil, rates: rates, usage: [a, b])
+        // a: 2 × 0.015 = 0.03, 0.5 × 0.005 = 0.0025 → 0.00, 1 × 0.1 = 0.10: 0.13.
+        // b: 1.5 × 0.015 = 0.0225 → 0.02, 1.5 × 0.005 = 0.0075 → 0.01, 0: 0.03.
+        #expect(statement.lines.map(\.amount) == [Decimal(string: "0.13"), Decimal(string: "0.03")])
+        #expect(statement.totals.amount == Decimal(string: "0.16") && statement.totals.vcpuHours == 3.5)
+        var running = rates
+        running.runningOnly = true
+        let onlyRunning = ShowbackStatement(organizationID: nil, organizationName: nil, month: "2026-01", closed: false, closedAt: nil, rates: running, usage: [a, b])
+        #expect(onlyRunning.lines.map(\.amount) == [Decimal(string: "0.13"), Decimal(0)] && onlyRunning.lines[1].vcpuHours == 0)
+        #expect(statement.limited(to: [a.projectID]).totals.amount == Decimal(string: "0.13"))
+        let unpriced = ShowbackStatement(organizationID: nil, organizationName: nil, month: "2026-01", closed: false, closedAt: nil, rates: nil, usage: [a])
+        #expect(unpriced.totals.amount == nil && unpriced.lines[0].vcpuHours == 2)
+    }
+
+    @Test("rates need a currency code and prices from 0 to a million with at most six decimals; a month is YYYY-MM")
+    func ratesAndMonths() throws {
+        let good = UsageRates(currency: "EUR", vcpuHour: Decimal(string: "0.000001")!, memoryGiBHour: 0, diskGiBHour: 1_000_000, runningOnly: true)
+        #expect(try good.validated() == good)
+        for bad in [UsageRates(currency: "eur", vcpuHour: 1, memoryGiBHour: 1, diskGiBHour: 1, runningOnly: false),
+                    UsageRates(currency: "EUR", vcpuHour: -1, memoryGiBHour: 1, diskGiBHour: 1, runningOnly: false),
+                    UsageRates(currency: "EUR", vcpuHour: Decimal(string: "0.0000001")!, memoryGiBHour: 1, diskGiBHour: 1, runningOnly: false),
+                    UsageRates(currency: "EUR", vcpuHour: 1, memoryGiBHour: 1, diskGiBHour: 1_000_001, runningOnly: false)] {
+            #expect(throws: APIError.self) { try bad.validated() }
+        }
+        let (from, to) = try ShowbackLedger.period(of: "2026-02")
+        #expect(from == Date(timeIntervalSince1970: 1_769_904_000) && to.timeIntervalSince(from) == 28 * 86400)
+        for bad in ["2026-1", "2026-00", "2026-13", "26-01", "1969-12", "2026-01-01"] {
+            #expect(throws: APIError.self) { try ShowbackLedger.period(of: bad) }
+        }
+    }
+
     @Test("CSV fields a spreadsheet would misread are quoted or defused")
     func csv() {
         #expect(UsageOutput.csvField("Acme, Inc") == "\"Acme, Inc\"" && UsageOutput.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
