@@ -36,7 +36,8 @@ struct UsageController {
         let until = min(query.to, self.ledger.now())
         let rows = until > query.from ? try await self.ledger.rows(from: query.from, to: until, scope: .init(caller)) : []
         let gaps = try await self.ledger.gaps(from: query.from, to: until, clusters: Array(Set(rows.map(\.clusterID))))
-        let lines = UsageReport.lines(rows, gaps: gaps, from: query.from, to: until, by: query.grouping)
+        let lines = query.perDay ? UsageReport.linesPerDay(rows, gaps: gaps, from: query.from, to: until, by: query.grouping)
+            : UsageReport.lines(rows, gaps: gaps, from: query.from, to: until, by: query.grouping)
         let output = UsageOutput(query: query, countedUntil: until, lines: lines, gaps: gaps)
         var headers: HTTPFields = [.contentType: query.csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8"]
         if query.csv {

@@ -14,6 +14,13 @@ struct UsageOutput: Sendable {
     static let chunk = 250
     static let names = ["organization_id", "organization_name", "project_id", "project_name", "cluster_id", "cluster_name", "lxd_project", "instance"]
 
+    /// The name columns of this report: a report per day starts with the day.
+    var names: [String] { self.query.perDay ? ["day"] + Self.names : Self.names }
+
+    func names(of line: UsageReport.Line) -> [String?] {
+        self.query.perDay ? [line.day] + Self.names(of: line) : Self.names(of: line)
+    }
+
     var totals: UsageReport.Amounts {
         self.lines.reduce(into: UsageReport.Amounts()) { $0.add($1.amounts) }
     }
@@ -38,7 +45,7 @@ struct UsageOutput: Sendable {
         var chunks = [String(String(decoding: try encoder.encode(head), as: UTF8.self).dropLast()) + #","lines":["#]
         for start in stride(from: 0, to: self.lines.count, by: Self.chunk) {
             let part = self.lines[start..<min(start + Self.chunk, self.lines.count)].map { line in
-                Fields(zip(Self.names, Self.names(of: line)).map { ($0, $1.map(Fields.Value.text) ?? .null) }
+                Fields(zip(self.names, self.names(of: line)).map { ($0, $1.map(Fields.Value.text) ?? .null) }
                        + line.amounts.hours.map { ($0.0, .number($0.1)) })
             }
             let array = String(decoding: try encoder.encode(part), as: UTF8.self)
@@ -84,15 +91,15 @@ struct UsageOutput: Sendable {
     func csv() -> [String] {
         let amounts = UsageReport.Amounts().hours.map(\.0)
         var chunks: [String] = []
-        var chunk = (Self.names + amounts).joined(separator: ",") + "\r\n"
+        var chunk = (self.names + amounts).joined(separator: ",") + "\r\n"
         for (index, line) in self.lines.enumerated() {
-            chunk += (Self.names(of: line).map { Self.csvField($0 ?? "") } + line.amounts.hours.map { Self.number($0.1) }).joined(separator: ",") + "\r\n"
+            chunk += (self.names(of: line).map { Self.csvField($0 ?? "") } + line.amounts.hours.map { Self.number($0.1) }).joined(separator: ",") + "\r\n"
             if (index + 1) % Self.chunk == 0 {
                 chunks.append(chunk)
                 chunk = ""
             }
         }
-        let blanks = Array(repeating: "", count: Self.names.count - 1)
+        let blanks = Array(repeating: "", count: self.names.count - 1)
         chunk += (["total"] + blanks + self.totals.hours.map { Self.number($0.1) }).joined(separator: ",") + "\r\n"
         chunks.append(chunk)
         return chunks

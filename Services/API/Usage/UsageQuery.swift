@@ -7,13 +7,16 @@ struct UsageQuery: Sendable, Equatable {
     var to: Date
     var grouping: UsageReport.Grouping
     var csv: Bool
+    /// `per=day`: each group's usage day by day (UTC), for a chart.
+    var perDay: Bool
 
     /// The longest period one report covers.
     static let longest: TimeInterval = 366 * 86400
 
     /// `from` and `to` (required) are dates (`2026-11-01`, midnight UTC) or RFC 3339
     /// timestamps; `group_by` is `organization` (default), `project` or `instance`; `format`
-    /// is `json` (default) or `csv`, which `Accept: text/csv` also selects.
+    /// is `json` (default) or `csv`, which `Accept: text/csv` also selects; `per=day` splits
+    /// each group's usage into UTC days.
     init(_ parameter: (String) -> String?, accept: String?) throws(APIError) {
         self.from = try Self.time(parameter("from"), named: "from")
         self.to = try Self.time(parameter("to"), named: "to")
@@ -24,6 +27,11 @@ struct UsageQuery: Sendable, Equatable {
             throw Self.invalid("group_by", "must be organization, project or instance")
         }
         self.grouping = parsed
+        switch parameter("per") {
+        case nil: self.perDay = false
+        case "day": self.perDay = true
+        default: throw Self.invalid("per", "must be day (or left out for the whole period)")
+        }
         switch parameter("format") {
         case nil: self.csv = accept?.contains("text/csv") ?? false
         case "json": self.csv = false

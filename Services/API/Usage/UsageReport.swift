@@ -60,6 +60,8 @@ enum UsageReport {
 
     /// One line of a report: the group's names and what it used.
     struct Line: Sendable {
+        /// The UTC day (`2026-11-01`) of a report split per day.
+        var day: String?
         var organizationID: UUID?
         var organizationName: String?
         var projectID: UUID?
@@ -86,6 +88,28 @@ enum UsageReport {
             lines[key, default: fresh].amounts.add(row.state, seconds: seconds)
         }
         return lines.values.sorted { Self.sortKey($0).lexicographicallyPrecedes(Self.sortKey($1)) }
+    }
+
+    /// The lines of each UTC day in [from, to), each tagged with its day, days in order.
+    static func linesPerDay(_ rows: [UsageLedger.Row], gaps: [UsageLedger.Gap], from: Date, to: Date, by grouping: Grouping) -> [Line] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withFullDate]
+        var lines: [Line] = []
+        var start = from
+        while start < to {
+            let midnight = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: start)) ?? to
+            let end = min(midnight, to)
+            let day = format.string(from: start)
+            lines += Self.lines(rows, gaps: gaps, from: start, to: end, by: grouping).map { line in
+                var line = line
+                line.day = day
+                return line
+            }
+            start = end
+        }
+        return lines
     }
 
     /// Seconds in [start, end) outside every one of `gaps`.

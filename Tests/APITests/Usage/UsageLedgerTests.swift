@@ -105,6 +105,8 @@ struct UsageLedgerTests {
                 #expect(report["totals"]?[name]?.number == value, "\(name): \(report)")
             }
             #expect(line["instance"]?.string == instance && line["project_name"]?.string == "Billing" && line["organization_name"]?.string == "Metered")
+            let (_, daily) = try await f.call(.get, "/api/v1/reports/usage?\(period)&group_by=project&per=day", as: partner)
+            #expect(daily["lines"]?.items?.map { $0["day"]?.string } == ["2026-01-01"] && daily["lines"]?.items?.first?["instance_hours"]?.number == 4, "\(daily)")
             let gap = try #require(report["gaps"]?.items?.first, "\(report)")
             #expect(gap["started_at"]?.string == "2026-01-01T03:00:00Z" && gap["ended_at"]?.string == "2026-01-01T05:00:00Z", "\(gap)")
 

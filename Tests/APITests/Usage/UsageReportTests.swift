@@ -69,6 +69,15 @@ struct UsageReportTests {
         #expect(byOrganization.map(\.organizationName) == ["Acme", nil] && byOrganization[0].instance == nil)
     }
 
+    @Test("a report per day splits each stretch at UTC midnight and tags each line with its day")
+    func perDay() {
+        // Running from 22:00 on day one to 02:00 on day three: 2 h, 24 h, 2 h.
+        let rows = [Self.row(22, "a", .created, running: true), Self.row(50, "a", .deleted, running: false)]
+        let lines = UsageReport.linesPerDay(rows, gaps: [], from: Self.at(0), to: Self.at(72), by: .instance)
+        #expect(lines.map(\.day) == ["2026-01-01", "2026-01-02", "2026-01-03"])
+        #expect(lines.map(\.amounts.running) == [7200, 86400, 7200])
+    }
+
     @Test("an instance's metered state comes from its expanded limits and root disk; what is unstated counts as 0")
     func state() throws {
         let json = #"""
@@ -96,6 +105,7 @@ struct UsageReportTests {
         let ok = try UsageQuery(["from": "2026-11-01", "to": "2026-11-02T12:00:00Z", "group_by": "project"].get, accept: nil)
         #expect(ok.to.timeIntervalSince(ok.from) == 36 * 3600 && ok.grouping == .project && !ok.csv)
         #expect(try UsageQuery(["from": "2026-11-01", "to": "2026-11-02"].get, accept: "text/csv").csv)
+        #expect(try UsageQuery(["from": "2026-11-01", "to": "2026-11-02", "per": "day"].get, accept: nil).perDay)
         let refused: [([String: String], String)] = [
             ([:], "from is required"), (["from": "2026-11-01"], "to is required"),
             (["from": "2026-02-30", "to": "2026-03-01"], "from must be a date"), (["from": "yesterday", "to": "2026-03-01"], "from must be a date"),
@@ -103,6 +113,7 @@ struct UsageReportTests {
             (["from": "2025-01-01", "to": "2026-03-01"], "at most 366 days"),
             (["from": "2026-03-01", "to": "2026-03-02", "group_by": "cluster"], "group_by must be organization, project or instance"),
             (["from": "2026-03-01", "to": "2026-03-02", "format": "xml"], "format must be json or csv"),
+            (["from": "2026-03-01", "to": "2026-03-02", "per": "week"], "per must be day"),
         ]
         for (parameters, message) in refused {
             #expect {
