@@ -4,8 +4,9 @@ import Testing
 
 /// Tenancy in headless Chromium, end to end on the LXD test bed: a partner creates an
 /// organization and a project with a quota on their cluster and invites a tenant; the tenant
-/// creates and starts a container in the project, sees the quota check before creating, and
-/// LXD's refusal when the quota is used up.
+/// creates and starts a container in the project, sees the quota check before creating,
+/// LXD's refusal when the quota is used up, and their usage on the Reports page; the partner
+/// prices it.
 @Suite("Dashboard in a browser: partners and tenants", .serialized)
 struct DashboardBrowserTenancyTests {
     @Test("a partner sets up an organization, a project with a quota and a tenant; the tenant works inside the quota and is told when it is used up")
@@ -104,6 +105,19 @@ struct DashboardBrowserTenancyTests {
             }
             #expect(refusal.contains("limits.instances"), "\(refusal)")
 
+            // The tenant's usage so far: a line and a bar for today on the Reports page, and the
+            // month to date beside the project.
+            try await d.open("/reports")
+            try await b.waitUntil("the project's usage line") { try await d.names("[data-testid=usage-row]").contains(projectName) }
+            let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+            try await b.waitUntil("today's bar in the chart") { try await !b.elements("[data-testid=usage-bar][data-day=\"\(today)\"]").isEmpty }
+            #expect(try await d.attribute("[data-testid=usage-csv]", "href")?.contains("format=csv") == true)
+            try await b.waitUntil("this month's statement") { try await !b.elements("[data-testid=statement] [data-testid=statement-total]").isEmpty }
+            try await d.open("/projects")
+            try await b.waitUntil("the month to date beside the project") {
+                try await d.text("[data-testid=project-row][data-name=\"\(projectName)\"] [data-testid=month-usage]")?.contains("vCPU-h") == true
+            }
+
             // Undone through the API: the tenant's container, then the partner's project and organization.
             let (deleted, operation) = try await d.api("DELETE", "/api/v1/clusters/\(try #require(cluster["id"]?.string))/instances/\(instance)?project=\(lxdProject)&force=true")
             #expect(deleted == 202, "\(operation)")
@@ -112,6 +126,15 @@ struct DashboardBrowserTenancyTests {
             }
             try await d.signOut()
             try await d.signIn(as: "partner")
+            // The partner prices their organizations: the statement shows the amount in EUR.
+            try await d.open("/reports")
+            try await b.waitUntil("the rates form with the organizations") { try await b.elements("[data-testid=rates-for] option").count > 1 }
+            try await b.type("[data-testid=rates-currency]", "EUR")
+            for (field, value) in [("vcpu", "0.05"), ("memory", "0.02"), ("disk", "0.01")] { try await b.type("[data-testid=rates-\(field)]", value) }
+            try await b.click("[data-testid=rates-submit]")
+            try await b.waitUntil("the statement priced in EUR") {
+                try await d.text("[data-testid=statement][data-name=\"Tenants Inc \(suffix)\"] [data-testid=statement-total]")?.contains("EUR") == true
+            }
             let (_, projects) = try await d.api("GET", "/api/v1/projects")
             for project in projects["items"]?.items ?? [] {
                 #expect(try await d.api("DELETE", "/api/v1/projects/\(project["id"]?.string ?? "")").status == 204)

@@ -34,13 +34,14 @@ struct PageRenderer: Sendable {
         try self.render("error", ["title": title, "message": message, "status": status.code], status: status).asResponse
     }
 
-    /// What the top navigation offers: everyone has their home, instances, projects and
-    /// account; partners and admins their clusters and users; admins also the audit log.
+    /// What the top navigation offers: everyone has their home, instances, projects, reports
+    /// and account; partners and admins their clusters and users; admins also the audit log.
     static func navigation(for role: Role) -> [[String: String]] {
         var items = [["href": "/", "label": "Home"]]
         if role >= .partner { items.append(["href": "/clusters", "label": "Clusters"]) }
         items.append(["href": "/instances", "label": "Instances"])
         items.append(["href": "/projects", "label": "Projects"])
+        items.append(["href": "/reports", "label": "Reports"])
         if role >= .partner { items.append(["href": "/users", "label": "Users"]) }
         items.append(["href": "/account", "label": "Account"])
         if role == .admin { items.append(["href": "/audit", "label": "Audit log"]) }

@@ -20,6 +20,7 @@ struct PagesController {
         router.get("/instances/:cluster/:name", use: self.instance)
         router.get("/projects", use: self.projects)
         router.get("/users", use: self.users)
+        router.get("/reports", use: self.reports)
     }
 
     /// Who you are (name, email, role), your navigation, and the platform's health.
@@ -51,6 +52,12 @@ struct PagesController {
     /// and a project's members for whoever manages it.
     @Sendable func projects(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await self.page("projects", title: "Orcastra — projects", request: request, context: context)
+    }
+
+    /// Usage over a period (table, chart per day, CSV), monthly statements, and rates for
+    /// partners and admins.
+    @Sendable func reports(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await self.page("reports", title: "Orcastra — reports", request: request, context: context)
     }
 
     /// The people Orcastra knows (partners: their projects' members; admins: everyone).

@@ -64,7 +64,23 @@
     return td;
   }
 
-  function projectRow(project) {
+  // This month's usage so far (UTC) from the usage ledger, by organization or project id.
+  async function monthToDate(groupBy, key) {
+    const now = new Date();
+    const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString().slice(0, 10);
+    const report = await call("GET", "/api/v1/reports/usage?from=" + first + "&to=" + tomorrow + "&group_by=" + groupBy);
+    return new Map(report.lines.filter((l) => l[key]).map((l) => [l[key].toLowerCase(), l]));
+  }
+
+  function usageCell(line) {
+    const hours = (n) => (Math.round(n * 100) / 100).toLocaleString();
+    const td = cell(line ? hours(line.vcpu_hours) + " vCPU-h · " + hours(line.memory_gib_hours) + " GiB-h memory · " + hours(line.running_hours) + " h running" : "none yet");
+    td.dataset.testid = "month-usage";
+    return td;
+  }
+
+  function projectRow(project, usage) {
     const tr = document.createElement("tr");
     tr.dataset.testid = "project-row";
     tr.dataset.name = project.name;
@@ -78,29 +94,33 @@
     } else {
       name.textContent = project.name;
     }
-    tr.append(name, cell(project.organization_name), cell(project.cluster_name), cell(project.lxd_project), role, quotaBars(project));
+    tr.append(name, cell(project.organization_name), cell(project.cluster_name), cell(project.lxd_project), role, quotaBars(project),
+      usageCell(usage.get(String(project.id).toLowerCase())));
     return tr;
   }
 
   async function loadProjects() {
     const page = await all("/api/v1/projects");
     if (!page.items.length) {
-      body.replaceChildren(messageRow("No projects yet.", 6));
+      body.replaceChildren(messageRow("No projects yet.", 7));
       return;
     }
     // The list leaves usage out; each project's detail reads it live from its cluster.
-    const detailed = await Promise.all(page.items.map((p) => call("GET", "/api/v1/projects/" + encodeURIComponent(p.id)).catch(() => p)));
-    body.replaceChildren(...detailed.map(projectRow));
+    const [detailed, usage] = await Promise.all([
+      Promise.all(page.items.map((p) => call("GET", "/api/v1/projects/" + encodeURIComponent(p.id)).catch(() => p))),
+      monthToDate("project", "project_id").catch(() => new Map()),
+    ]);
+    body.replaceChildren(...detailed.map((p) => projectRow(p, usage)));
   }
 
   async function loadOrganizations() {
     if (!organizationsBody) return;
-    const page = await all("/api/v1/organizations");
+    const [page, usage] = await Promise.all([all("/api/v1/organizations"), monthToDate("organization", "organization_id").catch(() => new Map())]);
     organizationsBody.replaceChildren(...page.items.map((o) => {
       const tr = document.createElement("tr");
       tr.dataset.testid = "organization-row";
       tr.dataset.name = o.name;
-      tr.append(cell(o.name), cell(o.description || ""), cell(o.owner_name || o.owner_id), cell(when(o.created_at)));
+      tr.append(cell(o.name), cell(o.description || ""), cell(o.owner_name || o.owner_id), cell(when(o.created_at)), usageCell(usage.get(String(o.id).toLowerCase())));
       return tr;
     }));
     fillSelect(projectForm.elements.namedItem("organization"), page.items);
