@@ -107,7 +107,9 @@ struct APIRoutes {
                                        connections: ClusterConnections(secrets: self.secrets, settings: config.clusters),
                                        secrets: self.secrets, pki: self.pki, audit: audit, logger: logger)
         self.usage = UsageLedger(client: postgres, logger: logger, now: config.usage.now)
-        self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger, usage: self.usage)
+        self.tracker = OperationTracker(client: postgres, audit: audit, logger: logger) { [usage = self.usage] plan, deleted, driver in
+            await usage.observe(cluster: plan.cluster, lxdProject: plan.project, instance: plan.instance, deleted: deleted, driver: driver)
+        }
         self.organizations = OrganizationStore(client: postgres, audit: audit, logger: logger)
         self.projectMembers = ProjectMemberStore(client: postgres, audit: audit, logger: logger)
         let projectStore = ProjectStore(client: postgres, logger: logger)

@@ -23,14 +23,16 @@ final class OperationTracker: Service, Sendable {
     let logger: Logger
     /// The longest an operation is followed; LXD's own operations end well before.
     let limit: Duration
-    /// Where the end of each instance change is metered (nil: not metered).
-    let usage: UsageLedger?
+    /// Told of each instance change as it ends, before the end is written (the usage ledger
+    /// reads the instance back then): the plan, whether the instance is now gone, the driver.
+    typealias Ended = @Sendable (_ plan: Plan, _ deleted: Bool, _ driver: ClusterDriver) async -> Void
+    let ended: Ended?
     private let followers: AsyncStream<@Sendable () async -> Void>
     private let enqueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
-    init(client: PostgresClient, audit: AuditTrail, logger: Logger, limit: Duration = .seconds(3600), usage: UsageLedger? = nil) {
+    init(client: PostgresClient, audit: AuditTrail, logger: Logger, limit: Duration = .seconds(3600), ended: Ended? = nil) {
         self.client = client
-        self.usage = usage
+        self.ended = ended
         self.audit = audit
         self.logger = logger
         self.limit = limit
@@ -141,11 +143,10 @@ final class OperationTracker: Service, Sendable {
         } catch {
             failure = "\(error)"
         }
-        // Metered before the end is written, so whoever sees the operation ended finds the
-        // ledger up to date; a failed change may have changed something too.
-        if let usage = self.usage, plan.snapshot == nil, plan.action.hasPrefix("instance.") {
-            await usage.observe(cluster: plan.cluster, lxdProject: plan.project, instance: plan.instance,
-                                deleted: plan.action == "instance.delete" && failure == nil, driver: driver)
+        // Told before the end is written, so whoever sees the operation ended finds what
+        // `ended` records up to date; a failed change may have changed something too.
+        if let ended = self.ended, plan.snapshot == nil, plan.action.hasPrefix("instance.") {
+            await ended(plan, plan.action == "instance.delete" && failure == nil, driver)
         }
         await self.finish(id, plan: plan, actor: actor, requestID: requestID, failure: failure)
     }

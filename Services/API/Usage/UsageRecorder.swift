@@ -112,15 +112,3 @@ extension UsageLedger {
         }
     }
 }
-
-extension ClusterDriver {
-    /// Every instance of every project, as the usage scan meters them.
-    func meteredInstances() async throws -> [LXD.MeteredInstance] {
-        try await self.restGet("/1.0/instances", query: ["recursion": "1", "all-projects": "true"])
-    }
-
-    /// One instance of the driver's project, as the ledger meters it.
-    func meteredInstance(_ name: String) async throws -> LXD.MeteredInstance {
-        try await self.restGet("/1.0/instances/" + Self.escape(name), query: self.inProject)
-    }
-}

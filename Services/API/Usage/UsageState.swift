@@ -48,20 +48,3 @@ struct UsageState: Sendable, Equatable {
 enum UsageEvent: String, Sendable, Codable {
     case created, started, stopped, resized, deleted, observed
 }
-
-extension LXD {
-    /// An instance as the usage scan reads it from `/1.0/instances?recursion=1&all-projects=true`:
-    /// the status and the expanded configuration and devices (profiles applied).
-    struct MeteredInstance: Decodable, Sendable {
-        var name: String
-        var project: String?
-        var status: String
-        var expandedConfig: [String: String]?
-        var expandedDevices: [String: [String: String]]?
-
-        enum CodingKeys: String, CodingKey {
-            case name, project, status
-            case expandedConfig = "expanded_config", expandedDevices = "expanded_devices"
-        }
-    }
-}
