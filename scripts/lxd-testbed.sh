@@ -123,5 +123,6 @@ start)
   ;;
 token) [ -n "${PORTS[${2:-}]:-}" ] || die "which daemon: a to j"; token "$2" ;;
 stop) for ((i = ${#NAMES[@]} - 1; i >= 0; i--)); do stop_one "${NAMES[$i]}"; done ;;
-*) die "usage: $0 start [2-10]|token a-j|stop" ;;
+restart) [ -n "${PORTS[${2:-}]:-}" ] || die "which daemon: a to j"; stop_one "$2"; start_one "$2" ;;
+*) die "usage: $0 start [2-10]|token a-j|restart a-j|stop" ;;
 esac

@@ -21,6 +21,13 @@ public enum LXDTestBed {
         return result
     }
 
+    /// Stops daemon `daemon` cleanly and starts it again (what an upgrade or a host reboot does
+    /// to the connections of its clients).
+    public static func restart(_ daemon: String) async throws {
+        let result = try await Command.run("/bin/bash", [self.script, "restart", daemon])
+        guard result.status == 0 else { throw MissingService("LXD \(daemon) did not restart: \(result.error)") }
+    }
+
     /// A fresh single-use trust token, as `lxc config trust add` prints it.
     public static func token(_ daemon: String) async throws -> String {
         let result = try await Command.run("/bin/bash", [self.script, "token", daemon])

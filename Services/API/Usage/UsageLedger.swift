@@ -23,6 +23,8 @@ struct UsageLedger: Sendable {
     enum Source: String, Sendable {
         /// An operation Orcastra ran and saw end.
         case orcastra
+        /// LXD's lifecycle event of a change made elsewhere, as it happened.
+        case event
         /// Found by the scan: the change happened after the previous scan, at or before this one.
         case rescan
     }

@@ -18,9 +18,10 @@ CREATE TABLE usage_ledger (
     disk_bytes      bigint NOT NULL CHECK (disk_bytes >= 0),
     project_id      uuid,
     organization_id uuid,
-    -- orcastra: an operation Orcastra ran; rescan: found by comparing the cluster's list with
-    -- the ledger (the change happened at some time before `at`, after the previous scan).
-    source          text NOT NULL CHECK (source IN ('orcastra', 'rescan')),
+    -- orcastra: an operation Orcastra ran; event: LXD's lifecycle event of a change made
+    -- elsewhere, as it happened; rescan: found by comparing the cluster's list with the ledger
+    -- (the change happened at some time before `at`, after the previous scan).
+    source          text NOT NULL CHECK (source IN ('orcastra', 'event', 'rescan')),
     CHECK (event <> 'deleted' OR (NOT running))
 );
 CREATE INDEX usage_ledger_instance ON usage_ledger (cluster_id, lxd_project, instance, at DESC, id DESC);
