@@ -40,7 +40,7 @@ struct ShowbackLedger: Sendable {
         }
         let closed = to <= now
         let until = min(to, now)
-        let visible = try await self.lines(from: from, to: until, scope: .init(caller))
+        let visible = try await self.usage.usage(from: from, to: until, scope: .init(caller), by: .project).lines
         var statements: [ShowbackStatement] = []
         for (organization, lines) in Dictionary(grouping: visible, by: \.organizationID).sorted(by: { ($0.value.first?.organizationName ?? "\u{10FFFF}") < ($1.value.first?.organizationName ?? "\u{10FFFF}") }) {
             let name = lines.first?.organizationName
@@ -57,20 +57,13 @@ struct ShowbackLedger: Sendable {
         return statements
     }
 
-    private func lines(from: Date, to: Date, scope: UsageLedger.Scope, organization: UUID? = nil) async throws -> [UsageReport.Line] {
-        var rows = try await self.usage.rows(from: from, to: to, scope: scope)
-        if let organization { rows.removeAll { $0.organizationID != organization } }
-        let gaps = try await self.usage.gaps(from: from, to: to, clusters: Array(Set(rows.map(\.clusterID))))
-        return UsageReport.lines(rows, gaps: gaps, from: from, to: to, by: .project)
-    }
-
     /// The stored statement of a closed month, written now if it is the first time it is asked.
     private func closedStatement(of organization: UUID, named name: String?, month: String, from: Date, to: Date) async throws -> ShowbackStatement {
         if let stored = try await self.stored(organization, from) { return stored }
         let statement = ShowbackStatement(
             organizationID: organization, organizationName: name, month: month, closed: true, closedAt: self.usage.now(),
             rates: try await self.rates.rates(of: organization, at: to.addingTimeInterval(-0.000_001)),
-            usage: try await self.lines(from: from, to: to, scope: .everything, organization: organization))
+            usage: try await self.usage.usage(from: from, to: to, scope: .everything, by: .project, organization: organization).lines)
         let json = String(decoding: try JSONCoding.encoder.encode(statement), as: UTF8.self)
         try await self.audit.record(client: self.client, logger: self.logger) { transaction in
             let rows = try await transaction.query("""

@@ -34,10 +34,7 @@ struct UsageController {
         let query = try UsageQuery({ request.uri.queryParameters.get($0) }, accept: request.headers[.accept])
         // Hours after now are not yet known: the report counts up to now at the latest.
         let until = min(query.to, self.ledger.now())
-        let rows = until > query.from ? try await self.ledger.rows(from: query.from, to: until, scope: .init(caller)) : []
-        let gaps = try await self.ledger.gaps(from: query.from, to: until, clusters: Array(Set(rows.map(\.clusterID))))
-        let lines = query.perDay ? UsageReport.linesPerDay(rows, gaps: gaps, from: query.from, to: until, by: query.grouping)
-            : UsageReport.lines(rows, gaps: gaps, from: query.from, to: until, by: query.grouping)
+        let (lines, gaps) = try await self.ledger.usage(from: query.from, to: until, scope: .init(caller), by: query.grouping, perDay: query.perDay)
         let output = UsageOutput(query: query, countedUntil: until, lines: lines, gaps: gaps)
         var headers: HTTPFields = [.contentType: query.csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8"]
         if query.csv {

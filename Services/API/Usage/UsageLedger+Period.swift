@@ -98,6 +98,18 @@ extension UsageLedger {
         return found
     }
 
+    /// What the caller's instances used over [from, to), grouped `by` (per UTC day with
+    /// `perDay`; only `organization`'s rows when given), and the gaps of the clusters it covers.
+    func usage(from: Date, to: Date, scope: Scope, by grouping: UsageReport.Grouping, perDay: Bool = false,
+               organization: UUID? = nil) async throws -> (lines: [UsageReport.Line], gaps: [Gap]) {
+        var rows = to > from ? try await self.rows(from: from, to: to, scope: scope) : []
+        if let organization { rows.removeAll { $0.organizationID != organization } }
+        let gaps = try await self.gaps(from: from, to: to, clusters: Array(Set(rows.map(\.clusterID))))
+        let lines = perDay ? UsageReport.linesPerDay(rows, gaps: gaps, from: from, to: to, by: grouping)
+            : UsageReport.lines(rows, gaps: gaps, from: from, to: to, by: grouping)
+        return (lines, gaps)
+    }
+
     /// The gaps of `clusters` that overlap [from, to).
     func gaps(from: Date, to: Date, clusters: [UUID]) async throws -> [Gap] {
         let rows = try await self.client.boundedQuery("""
