@@ -78,7 +78,7 @@ extension InstanceService {
         var patch = LXD.InstancePatch(config: config)
         if let rootSize {
             let current = try await self.reader(for: target).meteredInstance(target.name)
-            guard let (name, root) = current.expandedDevices?.first(where: { $0.value["type"] == "disk" && $0.value["path"] == "/" }) else {
+            guard let (name, root) = LXD.rootDisk(in: current.expandedDevices) else {
                 throw APIError(.unprocessableContent, code: "invalid_limits", message: "instance '\(target.name)' has no root disk to size with limits.disk")
             }
             patch.devices = [name: root.merging(["size": rootSize]) { $1 }]

@@ -94,12 +94,12 @@ struct ShowbackStatement: Codable, Sendable, Equatable {
     init(organizationID: UUID?, organizationName: String?, month: String, closed: Bool, closedAt: Date?, rates: UsageRates?, usage: [UsageReport.Line]) {
         (self.organizationID, self.organizationName, self.month, self.closed, self.closedAt, self.rates) =
             (organizationID, organizationName, month, closed, closedAt, rates)
+        let runningOnly = rates?.runningOnly ?? false
         self.lines = usage.map { line in
-            let hours = Dictionary(uniqueKeysWithValues: line.amounts.hours)
-            let runningOnly = rates?.runningOnly ?? false
-            let vcpu = hours[runningOnly ? "vcpu_hours_running" : "vcpu_hours"] ?? 0
-            let memory = hours[runningOnly ? "memory_gib_hours_running" : "memory_gib_hours"] ?? 0
-            let disk = hours["disk_gib_hours"] ?? 0
+            let a = line.amounts
+            let vcpu = UsageReport.Amounts.hours(runningOnly ? a.vcpuSecondsRunning : a.vcpuSeconds)
+            let memory = UsageReport.Amounts.hours((runningOnly ? a.memoryByteSecondsRunning : a.memoryByteSeconds) / Double(1 << 30))
+            let disk = UsageReport.Amounts.hours(a.diskByteSeconds / Double(1 << 30))
             var charged = Line(projectID: line.projectID, projectName: line.projectName, clusterID: line.clusterID, clusterName: line.clusterName,
                                lxdProject: line.lxdProject, vcpuHours: vcpu, memoryGiBHours: memory, diskGiBHours: disk)
             if let rates {

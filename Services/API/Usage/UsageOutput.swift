@@ -12,13 +12,19 @@ struct UsageOutput: Sendable {
     let gaps: [UsageLedger.Gap]
 
     static let chunk = 250
-    static let names = ["organization_id", "organization_name", "project_id", "project_name", "cluster_id", "cluster_name", "lxd_project", "instance"]
 
-    /// The name columns of this report: a report per day starts with the day.
-    var names: [String] { self.query.perDay ? ["day"] + Self.names : Self.names }
+    /// The name columns of this report (a report per day starts with the day).
+    var names: [String] {
+        (self.query.perDay ? ["day"] : [])
+            + ["organization_id", "organization_name", "project_id", "project_name", "cluster_id", "cluster_name", "lxd_project", "instance"]
+    }
 
+    /// A line's values of `names` (nil where the grouping has none); ids as the API's other
+    /// answers write them.
     func names(of line: UsageReport.Line) -> [String?] {
-        self.query.perDay ? [line.day] + Self.names(of: line) : Self.names(of: line)
+        (self.query.perDay ? [line.day] : [])
+            + [line.organizationID?.uuidString, line.organizationName, line.projectID?.uuidString, line.projectName,
+               line.clusterID?.uuidString, line.clusterName, line.lxdProject, line.instance]
     }
 
     var totals: UsageReport.Amounts {
@@ -29,13 +35,6 @@ struct UsageOutput: Sendable {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         return "\(day.string(from: self.query.from))-\(day.string(from: self.query.to))-by-\(self.query.grouping.rawValue)"
-    }
-
-    /// The names of a line, in `names`' order (nil where the grouping has none); ids as the
-    /// API's other answers write them.
-    static func names(of line: UsageReport.Line) -> [String?] {
-        [line.organizationID?.uuidString, line.organizationName, line.projectID?.uuidString, line.projectName,
-         line.clusterID?.uuidString, line.clusterName, line.lxdProject, line.instance]
     }
 
     func json() throws -> [String] {

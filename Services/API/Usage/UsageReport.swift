@@ -52,8 +52,11 @@ enum UsageReport {
                 ("vcpu_hours", self.vcpuSeconds), ("vcpu_hours_running", self.vcpuSecondsRunning),
                 ("memory_gib_hours", self.memoryByteSeconds / gib), ("memory_gib_hours_running", self.memoryByteSecondsRunning / gib),
                 ("disk_gib_hours", self.diskByteSeconds / gib),
-            ].map { ($0.0, Self.rounded($0.1 / 3600)) }
+            ].map { ($0.0, Self.hours($0.1)) }
         }
+
+        /// Seconds (or GiB-seconds) as hours (GiB-hours), to the microhour.
+        static func hours(_ seconds: Double) -> Double { Self.rounded(seconds / 3600) }
 
         static func rounded(_ value: Double) -> Double { (value * 1_000_000).rounded() / 1_000_000 }
     }

@@ -22,7 +22,7 @@ struct UsageState: Sendable, Equatable {
 
     init(_ instance: LXD.MeteredInstance) {
         let config = instance.expandedConfig ?? [:]
-        let root = (instance.expandedDevices ?? [:]).values.first { $0["type"] == "disk" && $0["path"] == "/" }
+        let root = LXD.rootDisk(in: instance.expandedDevices)?.device
         self.init(running: instance.status == "Running" || instance.status == "Frozen",
                   vcpus: config["limits.cpu"].flatMap(InstanceQuota.cpus).map { Int(clamping: $0) } ?? 0,
                   memoryBytes: config["limits.memory"].flatMap(InstanceQuota.bytes) ?? 0,

@@ -31,7 +31,7 @@ extension ClusterDriver {
     func rootPool(of profiles: [String]) async throws -> String? {
         for profile in profiles.reversed() {
             let detail: LXD.ProfileDetail = try await self.restGet("/1.0/profiles/\(Self.escape(profile))", query: self.inProject)
-            if let root = detail.devices?.values.first(where: { $0["type"] == "disk" && $0["path"] == "/" }), let pool = root["pool"] { return pool }
+            if let pool = LXD.rootDisk(in: detail.devices)?.device["pool"] { return pool }
         }
         return nil
     }

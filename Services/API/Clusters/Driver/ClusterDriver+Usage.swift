@@ -13,6 +13,11 @@ extension ClusterDriver {
 }
 
 extension LXD {
+    /// The root disk among `devices` (a disk mounted at `/`): its device name and settings.
+    static func rootDisk(in devices: [String: [String: String]]?) -> (name: String, device: [String: String])? {
+        devices?.first { $0.value["type"] == "disk" && $0.value["path"] == "/" }.map { ($0.key, $0.value) }
+    }
+
     /// An instance as the usage scan reads it from `/1.0/instances?recursion=1&all-projects=true`:
     /// the status and the expanded configuration and devices (profiles applied).
     struct MeteredInstance: Decodable, Sendable {

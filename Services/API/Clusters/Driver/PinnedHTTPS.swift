@@ -47,24 +47,28 @@ struct PinnedHTTPS: Sendable {
         return (host, port)
     }
 
+    /// TLS with our certificate that accepts exactly the pinned server certificate.
+    func pinnedTLS() throws -> NIOSSLClientHandler {
+        let pin = self.fingerprint
+        return try NIOSSLClientHandler(context: self.context, serverHostname: nil) { certificates, verdict in
+            let presented = certificates.first.flatMap { try? $0.toDERBytes() }.map(ClusterCredentials.fingerprint(der:))
+            verdict.succeed(presented == pin ? .certificateVerified : .failed)
+        }
+    }
+
     /// One request and its answer, all within `deadline` (connecting included).
     func send(_ method: HTTPMethod, _ target: String, body: Data?, deadline: Duration) async throws -> Response {
         let start = ContinuousClock.now
         let group = MultiThreadedEventLoopGroup.singleton
         let done = group.next().makePromise(of: Response.self)
-        let pin = self.fingerprint
-        let context = self.context
+        let https = self
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(min(self.connectTimeout, deadline).timeAmount)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let tls = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, verdict in
-                            let presented = certificates.first.flatMap { try? $0.toDERBytes() }.map(ClusterCredentials.fingerprint(der:))
-                            verdict.succeed(presented == pin ? .certificateVerified : .failed)
-                        }
-                        try channel.pipeline.syncOperations.addHandler(tls)
+                        try channel.pipeline.syncOperations.addHandler(try https.pinnedTLS())
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(ResponseCollector(done: done))
                     }

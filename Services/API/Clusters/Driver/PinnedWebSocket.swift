@@ -16,8 +16,7 @@ extension PinnedHTTPS {
         let (messages, continuation) = AsyncThrowingStream<String, any Error>.makeStream()
         let loop = group.next()
         let upgraded = loop.makePromise(of: Void.self)
-        let pin = self.fingerprint
-        let context = self.context
+        let https = self
         let address = "\(self.host):\(self.port)"
         let channel: any Channel
         do {
@@ -25,10 +24,6 @@ extension PinnedHTTPS {
                 .connectTimeout(min(self.connectTimeout, deadline).timeAmount)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let tls = try NIOSSLClientHandler(context: context, serverHostname: nil) { certificates, verdict in
-                            let presented = certificates.first.flatMap { try? $0.toDERBytes() }.map(ClusterCredentials.fingerprint(der:))
-                            verdict.succeed(presented == pin ? .certificateVerified : .failed)
-                        }
                         let refusal = UpgradeRefusal(upgraded: upgraded)
                         // The frame codec goes at the pipeline's end, after the refusal watch,
                         // which must go first: it reads HTTP answers, not bytes.
@@ -37,7 +32,7 @@ extension PinnedHTTPS {
                                 try channel.pipeline.syncOperations.addHandler(TextMessages(continuation: continuation))
                             }
                         }
-                        try channel.pipeline.syncOperations.addHandler(tls)
+                        try channel.pipeline.syncOperations.addHandler(try https.pinnedTLS())
                         try channel.pipeline.syncOperations.addHTTPClientHandlers(
                             withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in upgraded.succeed(()) }))
                         try channel.pipeline.syncOperations.addHandler(refusal)
